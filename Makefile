@@ -1,0 +1,57 @@
+# The helpdesk's commands. `make run` and `make test` set up everything they need first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PY311 ?= $(shell command -v python3.11 || command -v python3)
+
+.PHONY: help setup venvs model redis run test lint validate rasa-test pytest browser bench lock-rasa clean
+
+help:
+	@echo "make run    - set up (venvs, model, Redis) and run the helpdesk: open http://localhost:8000/chat"
+	@echo "make test   - set up and run every test (lint, Rasa data validation, rasa test, pytest)"
+	@echo "make bench  - benchmarks (language detection, gateway overhead)"
+
+venvs:
+	@$(PY311) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed for the gateway"'
+	@ops/venv.sh .venv $(PY311) requirements/gateway.txt
+	@ops/venv.sh .venv-rasa "$$(ops/find-python310.sh)" requirements/rasa.txt
+
+model: venvs
+	@ops/model.sh >/dev/null
+
+redis: venvs
+	@ops/redis.sh
+
+setup: venvs model redis
+
+run: setup
+	@.venv/bin/python -m ops.stack run --model "$$(ops/model.sh)"
+
+browser:
+	@ops/browser.sh
+
+lint: venvs
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	ops/compose-check.sh
+
+validate: venvs
+	RASA_TELEMETRY_ENABLED=false .venv-rasa/bin/rasa data validate --domain bot/domain --data nlu stories \
+	  --config config.yml --fail-on-warnings
+
+rasa-test: model
+	ops/rasa-test.sh "$$(ops/model.sh)"
+
+pytest: setup browser
+	HELPDESK_MODEL="$$(ops/model.sh)" .venv/bin/python -m pytest
+
+test: setup browser lint validate rasa-test pytest
+
+bench: setup
+	.venv/bin/python bench/language.py
+	HELPDESK_MODEL="$$(ops/model.sh)" .venv/bin/python bench/gateway_overhead.py
+
+lock-rasa:
+	.venv-rasa/bin/pip freeze --exclude-editable | sed '1i # Rasa 3.6 venv, full resolved set (make lock-rasa)' > requirements/rasa.txt
+
+clean:
+	rm -rf .venv .venv-rasa .rasa results .pytest_cache .ruff_cache

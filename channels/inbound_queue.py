@@ -1,0 +1,152 @@
+"""The durable inbound queue: accepted messages wait here until a worker has answered them.
+
+Owns the Redis keys `hd:in:*` (streams, leases) and `hd:dedupe:*`.
+
+- `accept` drops a message already seen (by its channel message id, `SET NX` with a TTL) and appends
+  it to a Redis Stream in one atomic step, so a webhook can answer 2xx as soon as it returns.
+- Messages are spread over partitions by conversation. A worker holds a partition through an expiring
+  lease and handles its entries one at a time, so one conversation's messages are answered one at a time
+  and in order, while different partitions run in parallel, in one process or many.
+- Each partition has one consumer name in the stream's consumer group. Whoever holds the lease reads
+  the entries still pending under that name first, so a crashed worker's unfinished messages are
+  handled by the next holder: nothing accepted is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+
+from channels.messages import InboundMessage
+
+log = logging.getLogger(__name__)
+
+GROUP = "workers"
+
+_ACCEPT = """
+if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
+  return redis.call('XADD', KEYS[2], '*', 'm', ARGV[2])
+end
+return false
+"""
+
+_HOLD = """
+local owner = redis.call('GET', KEYS[1])
+if owner == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+if not owner then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0
+"""
+
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A queued message with its place in the stream."""
+
+    partition: int
+    entry_id: str
+    message: InboundMessage | None  # None when the stored entry cannot be parsed
+
+
+class InboundQueue:
+    """Partitioned Redis Streams with per-message deduplication and per-partition leases."""
+
+    def __init__(self, redis: Redis, partitions: int, dedupe_ttl_seconds: int) -> None:
+        self._redis = redis
+        self.partitions = partitions
+        self._dedupe_ttl = dedupe_ttl_seconds
+        self._accept = redis.register_script(_ACCEPT)
+        self._hold = redis.register_script(_HOLD)
+        self._release = redis.register_script(_RELEASE)
+
+    @staticmethod
+    def stream_key(partition: int) -> str:
+        """The stream of one partition."""
+        return f"hd:in:{partition}"
+
+    def partition_of(self, conversation_id: str) -> int:
+        """The partition a conversation's messages always go to."""
+        return zlib.crc32(conversation_id.encode()) % self.partitions
+
+    async def accept(self, message: InboundMessage) -> bool:
+        """Store a message durably; False if a message with the same channel message id was seen."""
+        dedupe_key = f"hd:dedupe:{message.channel}:{message.message_id}"
+        stream = self.stream_key(self.partition_of(message.conversation_id))
+        entry_id = await self._accept(keys=[dedupe_key, stream], args=[self._dedupe_ttl, message.to_json()])
+        return entry_id is not None
+
+    async def hold(self, partition: int, owner: str, lease_ms: int) -> bool:
+        """Take or renew the lease on a partition; False if another worker holds it."""
+        return bool(await self._hold(keys=[f"hd:in:lease:{partition}"], args=[owner, lease_ms]))
+
+    async def release(self, partition: int, owner: str) -> None:
+        """Give up a lease so another worker can take the partition at once."""
+        await self._release(keys=[f"hd:in:lease:{partition}"], args=[owner])
+
+    async def read(self, partition: int, block_ms: int, count: int = 20) -> list[Entry]:
+        """The partition's unfinished entries (left by an earlier holder) or else new ones, oldest first."""
+        stream = self.stream_key(partition)
+        consumer = f"p{partition}"
+        try:
+            pending = await self._redis.xreadgroup(GROUP, consumer, {stream: "0"}, count=count)
+        except ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            await self._create_group(stream)
+            pending = []
+        rows = pending[0][1] if pending and pending[0][1] else []
+        if not rows:
+            fresh = await self._redis.xreadgroup(GROUP, consumer, {stream: ">"}, count=count, block=block_ms)
+            rows = fresh[0][1] if fresh else []
+        return [self._entry(partition, entry_id, fields) for entry_id, fields in rows]
+
+    async def done(self, entry: Entry) -> None:
+        """Mark an entry handled and remove it, so the stream holds only unfinished work."""
+        stream = self.stream_key(entry.partition)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.xack(stream, GROUP, entry.entry_id)
+            pipe.xdel(stream, entry.entry_id)
+            await pipe.execute()
+
+    async def waiting(self, partition: int, limit: int = 200) -> list[InboundMessage]:
+        """Messages queued in a partition (handled or not yet read), oldest first, for status notices."""
+        rows = await self._redis.xrange(self.stream_key(partition), count=limit)
+        return [m for _, fields in rows if (m := self._entry(partition, "", fields).message)]
+
+    async def depth(self) -> int:
+        """How many messages wait in all partitions."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for p in range(self.partitions):
+                pipe.xlen(self.stream_key(p))
+            return sum(await pipe.execute())
+
+    async def _create_group(self, stream: str) -> None:
+        try:
+            await self._redis.xgroup_create(stream, GROUP, id="0", mkstream=True)
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    @staticmethod
+    def _entry(partition: int, entry_id: str | bytes, fields: dict[bytes | str, bytes | str]) -> Entry:
+        raw = fields.get(b"m") or fields.get("m")
+        eid = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+        try:
+            return Entry(partition, eid, InboundMessage.from_json(raw) if raw else None)
+        except (ValueError, TypeError):
+            log.error("unreadable inbound entry %s in partition %d", eid, partition)
+            return Entry(partition, eid, None)

@@ -1,0 +1,64 @@
+"""The internal shapes of messages that cross the gateway, independent of any channel's wire format."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Button:
+    """A quick reply: what the user sees and what is sent back when it is chosen."""
+
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """One message from a user, as every channel's parser produces it."""
+
+    channel: str
+    user_id: str
+    text: str
+    message_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    language: str | None = None  # a language the client states explicitly (web chat field)
+    received_at: float = field(default_factory=time.time)
+
+    @property
+    def conversation_id(self) -> str:
+        """The conversation's id, shared by the queue, the conversation store and Rasa's tracker."""
+        return f"{self.channel}:{self.user_id}"
+
+    def to_json(self) -> str:
+        """Serialise for the inbound queue."""
+        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> InboundMessage:
+        """Parse what `to_json` wrote."""
+        return cls(**json.loads(raw))
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    """One bot (or, later, counsellor) message to a user."""
+
+    text: str
+    buttons: tuple[Button, ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        """The web chat contract's shape: {"text": ..., "buttons": [{"title", "payload"}]}."""
+        out: dict[str, object] = {"text": self.text}
+        if self.buttons:
+            out["buttons"] = [asdict(b) for b in self.buttons]
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> OutboundMessage:
+        """Parse what `to_dict` wrote."""
+        buttons = data.get("buttons") or []
+        assert isinstance(buttons, list)
+        return cls(text=str(data.get("text", "")), buttons=tuple(Button(**b) for b in buttons))

@@ -1,0 +1,18 @@
+"""Prometheus metrics of the gateway and worker, exposed at GET /metrics."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+_FAST = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
+_SLOW = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
+
+INBOUND = Counter("hd_inbound_messages_total", "Inbound webhook requests by outcome", ["channel", "result"])
+WORKER_MESSAGES = Counter("hd_worker_messages_total", "Messages the worker finished", ["result"])
+WORKER_OVERHEAD = Histogram(
+    "hd_worker_overhead_seconds", "Worker time per message outside Rasa (language, state, delivery)", buckets=_FAST
+)
+RASA_SECONDS = Histogram("hd_rasa_request_seconds", "Time Rasa took to answer a message", buckets=_SLOW)
+RASA_ERRORS = Counter("hd_rasa_errors_total", "Failed calls to Rasa", ["reason"])
+QUEUE_WAIT = Histogram("hd_inbound_latency_seconds", "From webhook acceptance to answered", buckets=_SLOW)
+QUEUE_DEPTH = Gauge("hd_inbound_queue_depth", "Messages waiting in the inbound queue")

@@ -1,0 +1,61 @@
+"""The long-lived objects one gateway or worker process shares, built once from the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from channels.conversations import Conversations
+from channels.inbound_queue import InboundQueue
+from channels.rasa_client import RasaClient
+from channels.settings import Settings
+from channels.web_outbox import WebOutbox
+from channels.worker import Worker
+from handoff.requests import HandoffRequests
+
+MAX_BLOCK_SECONDS = 25  # the longest long-poll GET /webhooks/web/messages allows
+
+
+@dataclass
+class Services:
+    """Everything a request handler or the worker needs."""
+
+    settings: Settings
+    redis: Redis
+    queue: InboundQueue
+    conversations: Conversations
+    rasa: RasaClient
+    web_outbox: WebOutbox
+    handoff_requests: HandoffRequests
+
+    @classmethod
+    def build(cls, settings: Settings) -> Services:
+        """Connect to Redis and Rasa as the settings say (connections open lazily)."""
+        # Blocking reads (the web chat's wait, long polls) last up to MAX_BLOCK_SECONDS: the socket's read
+        # timeout must be longer (redis-py's default is 5 s); connecting must still fail fast.
+        redis = Redis.from_url(
+            settings.redis_url,
+            socket_timeout=max(settings.web_reply_wait_seconds, MAX_BLOCK_SECONDS) + 10,
+            socket_connect_timeout=5,
+            health_check_interval=30,
+        )
+        retention = settings.retention_seconds
+        return cls(
+            settings=settings,
+            redis=redis,
+            queue=InboundQueue(redis, settings.inbound_partitions, settings.dedupe_ttl_seconds),
+            conversations=Conversations(redis, retention),
+            rasa=RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_seconds),
+            web_outbox=WebOutbox(redis, retention),
+            handoff_requests=HandoffRequests(redis, retention),
+        )
+
+    def worker(self) -> Worker:
+        """A worker over these services."""
+        return Worker(self.queue, self.conversations, self.rasa, self.web_outbox, self.handoff_requests)
+
+    async def aclose(self) -> None:
+        """Close network clients."""
+        await self.rasa.aclose()
+        await self.redis.aclose()

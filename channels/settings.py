@@ -1,0 +1,57 @@
+"""All gateway and worker settings in one typed place, read from the environment and `.env`.
+
+Names and defaults follow the contract in docs/design-contract.md (from shared/DESIGN.md); each has a
+safe default for the embedded run (`make run`): local Redis, local Rasa, no messenger credentials.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Process settings. Environment variables are the upper-case field names."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: str = ""
+    public_base_url: str = "http://127.0.0.1:8000"
+
+    telegram_bot_token: str = ""
+    telegram_webhook_secret: str = ""
+    telegram_api_url: str = "https://api.telegram.org"
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_whatsapp_from: str = ""
+    twilio_api_url: str = "https://api.twilio.com"
+    viber_auth_token: str = ""
+    viber_api_url: str = "https://chatapi.viber.com/pa"
+
+    retention_days: int = Field(default=90, ge=1)
+
+    # Not in the shared contract: how this process runs.
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = 8000
+    embedded_worker: bool = True
+    inbound_partitions: int = Field(default=16, ge=1, le=1024)
+    rasa_timeout_seconds: float = Field(default=15.0, gt=0)
+    web_reply_wait_seconds: float = Field(default=25.0, ge=0)
+    max_text_chars: int = Field(default=4096, ge=1)
+    dedupe_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+    log_level: str = "INFO"
+
+    @property
+    def retention_seconds(self) -> int:
+        """RETENTION_DAYS in seconds: the TTL of every key that holds personal data."""
+        return self.retention_days * 24 * 3600
+
+
+@cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

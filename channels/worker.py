@@ -1,0 +1,153 @@
+"""The worker: takes accepted messages from the inbound queue, gets the answer, hands it to the outbox.
+
+For each message, in its conversation's order: settle the language (stored, detected or chosen), ask
+Rasa with the language in the metadata, deliver the replies. If Rasa is down or slow, the user is told
+once, in their language, that the answer will come, and the message waits in the queue: it is retried
+until Rasa answers, never dropped. The worker runs inside the gateway process in the embedded setup
+(`EMBEDDED_WORKER=true`) or as its own processes (`python -m channels worker`) at scale.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import time
+import uuid
+
+from channels import metrics
+from channels.conversations import Conversations
+from channels.inbound_queue import Entry, InboundQueue
+from channels.language import as_rasa_text, resolve
+from channels.messages import InboundMessage, OutboundMessage
+from channels.notices import notice
+from channels.rasa_client import RasaClient, RasaReply, RasaUnavailable
+from channels.web_outbox import WebOutbox
+from handoff.requests import HandoffRequests
+
+log = logging.getLogger(__name__)
+
+LEASE_MS = 15_000
+_RETRY_FIRST_SECONDS = 0.5
+_RETRY_MAX_SECONDS = 5.0
+_WAIT_NOTICE_EVERY_SECONDS = 600
+
+
+class Worker:
+    """Handles the inbound queue's partitions that this process can take."""
+
+    def __init__(
+        self,
+        queue: InboundQueue,
+        conversations: Conversations,
+        rasa: RasaClient,
+        web_outbox: WebOutbox,
+        handoff_requests: HandoffRequests,
+    ) -> None:
+        self._queue = queue
+        self._conversations = conversations
+        self._rasa = rasa
+        self._web = web_outbox
+        self._handoff = handoff_requests
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self._stopping = asyncio.Event()
+
+    async def run(self) -> None:
+        """Work every partition this process can hold until `stop` is called."""
+        log.info("worker %s started on %d partitions", self.owner, self._queue.partitions)
+        await asyncio.gather(*(self._run_partition(p) for p in range(self._queue.partitions)))
+        log.info("worker %s stopped", self.owner)
+
+    def stop(self) -> None:
+        """Finish the message in hand, then stop."""
+        self._stopping.set()
+
+    async def _run_partition(self, partition: int) -> None:
+        while not self._stopping.is_set():
+            try:
+                if not await self._queue.hold(partition, self.owner, LEASE_MS):
+                    await self._sleep(LEASE_MS / 3000)
+                    continue
+                for entry in await self._queue.read(partition, block_ms=1000):
+                    if not await self._handle(entry):
+                        break  # stopping: the entry stays pending for the next holder
+                    await self._queue.done(entry)
+                    if not await self._queue.hold(partition, self.owner, LEASE_MS):
+                        break
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("partition %d: error, retrying", partition)
+                await self._sleep(1)
+        try:
+            await self._queue.release(partition, self.owner)
+        except Exception:  # shutting down: the lease expires by itself
+            log.debug("could not release partition %d", partition, exc_info=True)
+
+    async def _handle(self, entry: Entry) -> bool:
+        """Answer one message; False if the worker is stopping before it could."""
+        message = entry.message
+        if message is None:
+            metrics.WORKER_MESSAGES.labels(result="unreadable").inc()
+            return True
+        started = time.perf_counter()
+        conversation = await self._conversations.get(message.conversation_id)
+        language, _ = resolve(conversation.language, message.text, message.language)
+        await self._conversations.touch(message.conversation_id, message.channel, language)
+        reply = await self._ask_rasa_until_answered(entry, message, language)
+        if reply is None:
+            return False
+        for signal in reply.signals:
+            if "handoff" in signal:
+                await self._handoff.record(message.conversation_id, message.channel, language, signal["handoff"])
+        await self._deliver(message, reply.messages)
+        total = time.perf_counter() - started
+        metrics.WORKER_MESSAGES.labels(result="answered").inc()
+        metrics.WORKER_OVERHEAD.observe(max(total - reply.seconds, 0.0))
+        metrics.QUEUE_WAIT.observe(max(time.time() - message.received_at, 0.0))
+        if message.channel == "web":
+            await self._web.finish(message.message_id, {"rasa": reply.seconds * 1000, "worker": total * 1000})
+        return True
+
+    async def _ask_rasa_until_answered(
+        self, entry: Entry, message: InboundMessage, language: str
+    ) -> RasaReply | None:
+        metadata = {"language": language, "channel": message.channel}
+        delay = _RETRY_FIRST_SECONDS
+        while not self._stopping.is_set():
+            try:
+                text = as_rasa_text(message.text, language)
+                reply = await self._rasa.send(message.conversation_id, text, metadata)
+                metrics.RASA_SECONDS.observe(reply.seconds)
+                await self._conversations.clear_notice(message.conversation_id, "waiting")
+                return reply
+            except RasaUnavailable as exc:
+                metrics.RASA_ERRORS.labels(reason=str(exc)[:40]).inc()
+                log.warning("Rasa unavailable (%s); partition %d waits", exc, entry.partition)
+                await self._tell_waiting(entry.partition)
+                await self._queue.hold(entry.partition, self.owner, LEASE_MS)
+                await self._sleep(delay)
+                delay = min(delay * 2, _RETRY_MAX_SECONDS)
+        return None
+
+    async def _tell_waiting(self, partition: int) -> None:
+        """Tell everyone whose message waits in this partition, once, that the answer will come."""
+        for waiting in await self._queue.waiting(partition):
+            conversation = await self._conversations.get(waiting.conversation_id)
+            if await self._conversations.first_notice(
+                waiting.conversation_id, "waiting", _WAIT_NOTICE_EVERY_SECONDS
+            ):
+                language, _ = resolve(conversation.language, waiting.text, waiting.language)
+                await self._deliver(waiting, [notice("waiting", language)])
+
+    async def _deliver(self, message: InboundMessage, replies: list[OutboundMessage]) -> None:
+        if message.channel == "web":
+            await self._web.deliver(message.user_id, replies, reply_to=message.message_id)
+        else:
+            log.error("no outbox for channel %s; %d replies not sent", message.channel, len(replies))
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)

@@ -1,0 +1,11 @@
+# The gateway (FastAPI) and worker, Python 3.11.
+FROM python:3.11-slim
+WORKDIR /app
+RUN useradd --create-home --uid 1001 gateway
+COPY requirements/gateway.txt requirements/gateway.txt
+RUN pip install --no-cache-dir -r requirements/gateway.txt
+COPY channels channels
+COPY handoff handoff
+USER gateway
+EXPOSE 8000
+CMD ["python", "-m", "channels", "serve"]

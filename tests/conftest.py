@@ -1,0 +1,85 @@
+"""Test fixtures: real Redis, and the real processes of the stack (action server, Rasa with the trained
+model, gateway with its embedded worker) started the way `make run` starts them, on free ports."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import redis as redis_sync
+import yaml
+
+from ops.local_stack import LocalStack, trained_model, wait_until
+from ops.stack import ROOT
+
+Stack = LocalStack
+__all__ = ["ROOT", "Stack", "make_stack", "post", "wait_until"]
+
+GATEWAY_DB = 15
+RASA_DB = 14
+COLD_GATEWAY_DB = 12
+COLD_RASA_DB = 11
+
+
+def make_stack(
+    model: Path, gateway_db: int = GATEWAY_DB, rasa_db: int = RASA_DB, **overrides: object
+) -> LocalStack:
+    """A stack on free ports; tests that run their own stack give it its own Redis databases."""
+    return LocalStack.create(model, gateway_db, rasa_db, **{"web_reply_wait_seconds": 20, **overrides})
+
+
+@pytest.fixture(scope="session")
+def model() -> Path:
+    return Path(os.environ["HELPDESK_MODEL"]) if os.environ.get("HELPDESK_MODEL") else trained_model()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def clean_redis() -> None:
+    for db in (GATEWAY_DB, RASA_DB, COLD_GATEWAY_DB, COLD_RASA_DB):
+        redis_sync.Redis(db=db).flushdb()
+
+
+@pytest.fixture(scope="session")
+def redis_client() -> redis_sync.Redis:
+    return redis_sync.Redis(db=GATEWAY_DB)
+
+
+@pytest.fixture(scope="session")
+def stack(model: Path) -> Iterator[Stack]:
+    """The whole helpdesk, up and ready, shared by the tests of a session."""
+    stack = make_stack(model)
+    stack.start("actions", "rasa", "gateway")
+    try:
+        stack.wait_gateway()
+        stack.wait_ready()
+        yield stack
+    finally:
+        stack.stop_all()
+
+
+@pytest.fixture
+def sender() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture(scope="session")
+def responses() -> dict[str, dict[str, dict[str, object]]]:
+    """Every response of the domain by name and language: {"utter_greet": {"ro": {...}, "it": {...}}}."""
+    found: dict[str, dict[str, dict[str, object]]] = {}
+    for path in sorted((ROOT / "bot" / "domain").glob("*.yml")):
+        for name, variants in (yaml.safe_load(path.read_text()).get("responses") or {}).items():
+            by_language: dict[str, dict[str, object]] = {}
+            for variant in variants:
+                conditions = variant.get("condition") or []
+                language = next((c["value"] for c in conditions if c["name"] == "language"), "ro")
+                by_language[language] = variant
+            found[name] = by_language
+    return found
+
+
+def post(stack: Stack, sender: str, text: str, **extra: object) -> httpx.Response:
+    return httpx.post(f"{stack.gateway}/webhooks/web", json={"sender": sender, "text": text, **extra}, timeout=40)

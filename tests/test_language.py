@@ -1,0 +1,96 @@
+"""Language detection and the conversation's language rules (channels/language.py), with the real backends."""
+
+from __future__ import annotations
+
+import pytest
+
+from channels.language import detect, explicit_choice, resolve
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("nu mi-au platit salariul", "ro"),
+        ("buna ziua, am o intrebare despre contract", "ro"),
+        ("Bună ziua, lucrez în Italia de trei ani", "ro"),
+        ("Bunã ziua, lucrez fãrã contract", "ro"),  # tilde-a typed by old keyboards
+        ("ştiu că nu e legal", "ro"),  # old cedilla letters
+        ("unde ma pot plange de patron", "ro"),
+        ("multumesc", "ro"),
+        ("non mi pagano lo stipendio da due mesi", "it"),
+        ("buongiorno", "it"),
+        ("grazie", "it"),
+        ("perché non ho il contratto?", "it"),
+        ("no me pagan el sueldo desde hace dos meses", "es"),
+        ("hola", "es"),
+        ("¿dónde puedo denunciar?", "es"),
+        ("necesito ayuda con el NIE", "es"),
+    ],
+)
+def test_detects_the_language(text: str, language: str) -> None:
+    found, confidence = detect(text)
+    assert found == language
+    assert 0 < confidence <= 1
+
+
+@pytest.mark.parametrize(
+    "text", ["si", "ok", "no", "da", "👍", "🙏🙏", "123", "0744 123 456", "?", "", "   ", "ok ok", "Maria"]
+)
+def test_abstains_on_short_or_ambiguous_text(text: str) -> None:
+    assert detect(text)[0] is None
+
+
+def test_langdetect_backend_answers_too() -> None:
+    assert detect("non mi pagano lo stipendio da due mesi", backend_name="langdetect")[0] == "it"
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("italiano", "it"),
+        ("Italiano", "it"),
+        ("in italiano per favore", "it"),
+        ("română", "ro"),
+        ("vreau in romana", "ro"),
+        ("español", "es"),
+        ("en español por favor", "es"),
+        ("/lang es", "es"),
+        ("/lang it", "it"),
+        ("/lingua ro", "ro"),
+        ('/choose_language{"language":"it"}', "it"),
+        ('/choose_language{"language": "es"}', "es"),
+    ],
+)
+def test_recognises_an_explicit_choice(text: str, language: str) -> None:
+    assert explicit_choice(text) == language
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "es",
+        "it",
+        "lavoro in Italia da tre anni",
+        "sono italiano e ho un problema",
+        "/lang en",
+        '/choose_language{"language":"fr"}',
+        "/choose_language{oops",
+        "",
+    ],
+)
+def test_does_not_mistake_other_text_for_a_choice(text: str) -> None:
+    assert explicit_choice(text) is None
+
+
+def test_resolve_rules() -> None:
+    # a new conversation takes the detected language, or Romanian when nothing can be told
+    assert resolve(None, "hola, buenas tardes") == ("es", False)
+    assert resolve(None, "ok") == ("ro", False)
+    # short or ambiguous texts never flip the stored language
+    for short in ("si", "ok", "no", "👍", "grazie", "hola"):
+        assert resolve("ro", short) == ("ro", False)
+    # a confident longer message in another language does
+    assert resolve("ro", "non mi pagano lo stipendio") == ("it", False)
+    # an explicit choice always wins, also over the text's language
+    assert resolve("ro", "italiano") == ("it", True)
+    assert resolve("it", "buna ziua", requested="es") == ("es", True)

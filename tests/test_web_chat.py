@@ -1,0 +1,185 @@
+"""End to end through POST /webhooks/web: the real gateway, worker, Rasa with the trained model, Redis."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from tests.conftest import Stack, post
+
+MENU_PAYLOADS = ["/topic_rights", "/topic_mobility", "/topic_trafficking", "/topic_return", "/request_human"]
+
+
+def expected(responses: dict, name: str, language: str) -> dict:
+    variant = responses[name][language]
+    buttons = [
+        {"title": b["title"], "payload": b["payload"].replace("{{", "{").replace("}}", "}")}
+        for b in variant.get("buttons", [])
+    ]
+    return {"text": variant["text"], "buttons": buttons}
+
+
+def strip_ids(messages: list[dict]) -> list[dict]:
+    return [{"text": m.get("text", ""), "buttons": m.get("buttons", [])} for m in messages]
+
+
+@pytest.mark.parametrize(
+    ("language", "greeting"),
+    [
+        ("ro", "buna ziua"),
+        ("ro", "Bună seara tuturor"),
+        ("it", "buongiorno a tutti"),
+        ("it", "salve, buonasera"),
+        ("es", "hola, buenas tardes"),
+        ("es", "buenos dias"),
+    ],
+)
+def test_greeting_is_answered_in_its_language_with_the_menu(
+    stack: Stack, sender: str, responses: dict, language: str, greeting: str
+) -> None:
+    response = post(stack, sender, greeting)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert strip_ids(body["messages"]) == [expected(responses, "utter_greet", language)]
+    assert [b["payload"] for b in body["messages"][0]["buttons"]] == MENU_PAYLOADS
+    assert "Server-Timing" in response.headers
+
+
+@pytest.mark.parametrize(
+    ("language", "question", "answer"),
+    [
+        ("ro", "nu mi-au platit salariul de doua luni", "utter_topic_rights"),
+        ("it", "il datore di lavoro non mi paga lo stipendio", "utter_topic_rights"),
+        ("es", "mi jefe no me paga el sueldo", "utter_topic_rights"),
+        ("ro", "vreau sa ma intorc acasa in romania, ce ajutor exista", "utter_topic_return"),
+        ("it", "voglio tornare in Moldavia, ci sono programmi di aiuto?", "utter_topic_return"),
+        ("es", "quiero volver a mi pais, hay ayudas para el retorno?", "utter_topic_return"),
+    ],
+)
+def test_topic_questions_get_the_topic_answer_in_the_same_language(
+    stack: Stack, sender: str, responses: dict, language: str, question: str, answer: str
+) -> None:
+    body = post(stack, sender, question).json()
+    assert strip_ids(body["messages"]) == [expected(responses, answer, language)]
+
+
+def test_menu_buttons_answer_in_the_conversation_language(stack: Stack, sender: str, responses: dict) -> None:
+    post(stack, sender, "buongiorno a tutti")
+    body = post(stack, sender, "/topic_trafficking").json()
+    assert strip_ids(body["messages"]) == [expected(responses, "utter_topic_trafficking", "it")]
+    assert "800 290 290" in body["messages"][0]["text"]
+
+
+def test_short_ambiguous_messages_keep_the_language(stack: Stack, sender: str, responses: dict) -> None:
+    post(stack, sender, "hola, buenos dias")
+    for short in ("ok", "si", "👍", "123"):
+        post(stack, sender, short)
+    body = post(stack, sender, "/menu").json()
+    assert strip_ids(body["messages"]) == [expected(responses, "utter_menu", "es")]
+
+
+def test_a_confident_message_in_another_language_switches(stack: Stack, sender: str, responses: dict) -> None:
+    post(stack, sender, "buna ziua")
+    body = post(stack, sender, "grazie mille, mi hai aiutato molto").json()
+    assert strip_ids(body["messages"]) == [expected(responses, "utter_thank", "it")]
+
+
+@pytest.mark.parametrize(
+    ("choice", "language"),
+    [
+        ("italiano", "it"),
+        ("/lang es", "es"),
+        ("in romana va rog", "ro"),
+        ('/choose_language{"language":"es"}', "es"),
+    ],
+)
+def test_an_explicit_choice_always_wins(
+    stack: Stack, sender: str, responses: dict, choice: str, language: str
+) -> None:
+    start = "hola buenas" if language == "ro" else "buna ziua"
+    post(stack, sender, start)
+    body = post(stack, sender, choice).json()
+    assert strip_ids(body["messages"]) == [
+        expected(responses, "utter_language_changed", language),
+        expected(responses, "utter_menu", language),
+    ]
+    # and it sticks: a neutral message afterwards is answered in the chosen language
+    body = post(stack, sender, "/menu").json()
+    assert strip_ids(body["messages"]) == [expected(responses, "utter_menu", language)]
+
+
+def test_the_language_field_is_an_explicit_choice(stack: Stack, sender: str, responses: dict) -> None:
+    body = post(stack, sender, "/greet", language="it").json()
+    assert strip_ids(body["messages"]) == [expected(responses, "utter_greet", "it")]
+
+
+def test_out_of_scope_offers_topics_and_a_counsellor(stack: Stack, sender: str, responses: dict) -> None:
+    body = post(stack, sender, "che tempo fa domani a Milano? e chi vince il campionato?").json()
+    assert strip_ids(body["messages"]) == [expected(responses, "utter_out_of_scope", "it")]
+    assert "/request_human" in [b["payload"] for b in body["messages"][0]["buttons"]]
+
+
+def test_a_request_for_a_person_is_recorded(stack: Stack, sender: str, responses: dict, redis_client) -> None:
+    body = post(stack, sender, "quiero hablar con una persona real, por favor").json()
+    assert strip_ids(body["messages"]) == [expected(responses, "utter_human_requested", "es")]
+    requests = [
+        {k.decode(): v.decode() for k, v in fields.items()}
+        for _, fields in redis_client.xrange("hd:handoff:requests")
+    ]
+    mine = [r for r in requests if r["conversation_id"] == f"web:{sender}"]
+    assert len(mine) == 1
+    assert mine[0]["language"] == "es"
+    assert mine[0]["reason"] == "user_request"
+    assert redis_client.ttl("hd:handoff:requests") > 0
+
+
+def test_a_resent_message_id_is_answered_once(stack: Stack, sender: str) -> None:
+    first = post(stack, sender, "buna ziua", message_id="client-msg-1")
+    again = post(stack, sender, "buna ziua", message_id="client-msg-1")
+    assert first.status_code == 200 and len(first.json()["messages"]) == 1
+    assert again.status_code == 200
+    assert again.json() == {"messages": [], "duplicate": True}
+    everything = httpx.get(f"{stack.gateway}/webhooks/web/messages", params={"sender": sender}).json()
+    assert len(everything["messages"]) == 1
+
+
+def test_one_conversation_is_answered_in_order(stack: Stack, sender: str, responses: dict) -> None:
+    """Messages posted back to back without waiting are answered one at a time, in order."""
+    texts = ["buna ziua", "/topic_rights", "/topic_mobility", "/topic_return", "multumesc frumos"]
+    names = ["utter_greet", "utter_topic_rights", "utter_topic_mobility", "utter_topic_return", "utter_thank"]
+    for text in texts:
+        raw = json.dumps({"sender": sender, "text": text})
+        # wait=0: the webhook answers as soon as the message is stored, before the worker handles it
+        response = httpx.post(
+            f"{stack.gateway}/webhooks/web?wait=0",
+            content=raw,
+            timeout=40,
+            headers={"content-type": "application/json"},
+        )
+        assert response.status_code == 202
+        assert response.json()["pending"] is True
+    got: list[dict] = []
+    cursor = "0-0"
+    for _ in range(30):
+        page = httpx.get(
+            f"{stack.gateway}/webhooks/web/messages",
+            params={"sender": sender, "after": cursor, "wait": 5},
+            timeout=10,
+        ).json()
+        got += page["messages"]
+        cursor = page["cursor"]
+        if len(got) >= len(texts):
+            break
+    assert [m["text"] for m in got] == [responses[n]["ro"]["text"] for n in names]
+
+
+def test_health_readiness_and_metrics(stack: Stack, sender: str) -> None:
+    assert httpx.get(f"{stack.gateway}/healthz").json() == {"status": "ok"}
+    assert httpx.get(f"{stack.gateway}/readyz").json() == {"ready": True, "redis": True, "rasa": True}
+    post(stack, sender, "salut")
+    text = httpx.get(f"{stack.gateway}/metrics").text
+    assert 'hd_inbound_messages_total{channel="web",result="accepted"}' in text
+    assert "hd_worker_overhead_seconds_count" in text
+    assert "hd_inbound_queue_depth" in text

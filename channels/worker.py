@@ -121,11 +121,14 @@ class Worker:
                 text = as_rasa_text(message.text, language)
                 reply = await self._rasa.send(message.conversation_id, text, metadata)
                 metrics.RASA_SECONDS.observe(reply.seconds)
+                if delay > _RETRY_FIRST_SECONDS:
+                    log.info("Rasa answers again; partition %d goes on", entry.partition)
                 await self._conversations.clear_notice(message.conversation_id, "waiting")
                 return reply
             except RasaUnavailable as exc:
                 metrics.RASA_ERRORS.labels(reason=str(exc)[:40]).inc()
-                log.warning("Rasa unavailable (%s); partition %d waits", exc, entry.partition)
+                level = logging.WARNING if delay == _RETRY_FIRST_SECONDS else logging.DEBUG
+                log.log(level, "Rasa unavailable (%s); partition %d waits and retries", exc, entry.partition)
                 await self._tell_waiting(entry.partition)
                 await self._queue.hold(entry.partition, self.owner, LEASE_MS)
                 await self._sleep(delay)

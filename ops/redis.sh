@@ -2,7 +2,8 @@
 # Makes sure a Redis answers at REDIS_URL (default redis://127.0.0.1:6379/0): starts a local
 # redis-server when none answers (installing Debian's package first when we are root), or says how.
 set -euo pipefail
-url=${REDIS_URL:-redis://127.0.0.1:6379/0}
+from_env_file=$(grep -E '^REDIS_URL=' .env 2>/dev/null | tail -n 1 | cut -d= -f2- || true)
+url=${REDIS_URL:-${from_env_file:-redis://127.0.0.1:6379/0}}
 ping() { .venv/bin/python - "$url" <<'PY' >/dev/null 2>&1
 import sys, redis
 redis.Redis.from_url(sys.argv[1], socket_connect_timeout=1).ping()

@@ -55,6 +55,7 @@ def stack_env(settings: Settings, actions_port: int, rasa_redis_db: int) -> dict
             "SANIC_HOST": "127.0.0.1",  # rasa-sdk's listen address
             "RASA_TELEMETRY_ENABLED": "false",
             "TF_CPP_MIN_LOG_LEVEL": "2",
+            "PYTHONWARNINGS": "ignore",  # Rasa 3.6's dependencies print deprecation warnings at every start
             "PYTHONUNBUFFERED": "1",
         }
     )

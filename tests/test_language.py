@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from channels.language import detect, explicit_choice, resolve
+from channels.language import as_rasa_text, detect, explicit_choice, resolve
 
 
 @pytest.mark.parametrize(
@@ -94,3 +94,10 @@ def test_resolve_rules() -> None:
     # an explicit choice always wins, also over the text's language
     assert resolve("ro", "italiano") == ("it", True)
     assert resolve("it", "buna ziua", requested="es") == ("es", True)
+
+
+def test_a_lang_command_reaches_rasa_as_the_language_choice() -> None:
+    assert as_rasa_text("/lang es", "es") == '/choose_language{"language": "es"}'
+    assert as_rasa_text("  /lingua it ", "it") == '/choose_language{"language": "it"}'
+    assert as_rasa_text("italiano", "it") == "italiano"  # the NLU understands this one itself
+    assert as_rasa_text("/greet", "ro") == "/greet"

@@ -5,11 +5,13 @@ pipeline (a) one model on the three languages' remaining examples and (b) three 
 language, and evaluates each language's held-out examples on both. Prints intent accuracy and macro
 F1 per language, training time and model size. NLU only: the dialogue rules are the same either way.
 
-Run: .venv/bin/python bench/nlu_models.py     (about 10 minutes on 2 cores)
+Run: .venv/bin/python bench/nlu_models.py [--config config.yml]
+     (--config bench/config_diet.yml measures the DIET pipeline that was replaced: about 25 minutes)
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import random
@@ -57,7 +59,7 @@ def split(seed: int = 7) -> tuple[dict[str, dict[str, list[str]]], dict[str, dic
     return train, test
 
 
-def train_model(work: Path, name: str, data: dict[str, list[str]]) -> tuple[Path, float]:
+def train_model(work: Path, name: str, data: dict[str, list[str]], config: Path) -> tuple[Path, float]:
     data_file = work / f"train-{name}.yml"
     write_nlu(data_file, data)
     started = time.perf_counter()
@@ -67,7 +69,7 @@ def train_model(work: Path, name: str, data: dict[str, list[str]]) -> tuple[Path
             "train",
             "nlu",
             "--config",
-            str(ROOT / "config.yml"),
+            str(config),
             "--nlu",
             str(data_file),
             "--out",
@@ -100,6 +102,10 @@ def evaluate(work: Path, model: Path, language: str, data: dict[str, list[str]])
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--config", type=Path, default=ROOT / "config.yml", help="the Rasa config to measure")
+    config = parser.parse_args().config.resolve()
+    print(f"pipeline: {config.relative_to(ROOT)}")
     train, test = split()
     sizes = {lang: (sum(map(len, train[lang].values())), sum(map(len, test[lang].values()))) for lang in LANGUAGES}
     with tempfile.TemporaryDirectory(prefix="nlu-compare-") as tmp:
@@ -107,12 +113,12 @@ def main() -> None:
         combined = {
             intent: [t for lang in LANGUAGES for t in train[lang].get(intent, [])] for intent in train["ro"]
         }
-        one_model, one_seconds = train_model(work, "combined", combined)
+        one_model, one_seconds = train_model(work, "combined", combined, config)
         rows = []
         per_seconds = 0.0
         per_size = 0
         for lang in LANGUAGES:
-            own_model, seconds = train_model(work, f"only-{lang}", train[lang])
+            own_model, seconds = train_model(work, f"only-{lang}", train[lang], config)
             per_seconds += seconds
             per_size += own_model.stat().st_size
             rows.append(

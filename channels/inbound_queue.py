@@ -7,6 +7,8 @@ Owns the Redis keys `hd:in:*` (streams, leases) and `hd:dedupe:*`.
 - Messages are spread over partitions by conversation. A worker holds a partition through an expiring
   lease and handles its entries one at a time, so one conversation's messages are answered one at a time
   and in order, while different partitions run in parallel, in one process or many.
+- Workers register with a heartbeat (`hd:in:workers`); each holds at most its fair share of the
+  partitions (partitions / live workers, rounded up), so adding a worker process spreads the load.
 - Each partition has one consumer name in the stream's consumer group. Whoever holds the lease reads
   the entries still pending under that name first, so a crashed worker's unfinished messages are
   handled by the next holder: nothing accepted is lost.
@@ -15,6 +17,7 @@ Owns the Redis keys `hd:in:*` (streams, leases) and `hd:dedupe:*`.
 from __future__ import annotations
 
 import logging
+import time
 import zlib
 from dataclasses import dataclass
 
@@ -26,6 +29,7 @@ from channels.messages import InboundMessage
 log = logging.getLogger(__name__)
 
 GROUP = "workers"
+WORKERS = "hd:in:workers"
 
 _ACCEPT = """
 if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
@@ -96,6 +100,23 @@ class InboundQueue:
     async def release(self, partition: int, owner: str) -> None:
         """Give up a lease so another worker can take the partition at once."""
         await self._release(keys=[f"hd:in:lease:{partition}"], args=[owner])
+
+    async def heartbeat(self, owner: str, ttl_seconds: int) -> int:
+        """Register a live worker; the number of workers alive (those seen within `ttl_seconds`)."""
+        now = time.time()
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.zadd(WORKERS, {owner: now})
+            pipe.zremrangebyscore(WORKERS, "-inf", now - ttl_seconds)
+            pipe.zcard(WORKERS)
+            return int((await pipe.execute())[-1])
+
+    async def leave(self, owner: str) -> None:
+        """Unregister a stopping worker, so the others take its share at once."""
+        await self._redis.zrem(WORKERS, owner)
+
+    def fair_share(self, workers: int) -> int:
+        """How many partitions one of `workers` live workers should hold."""
+        return -(-self.partitions // max(workers, 1))
 
     async def read(self, partition: int, block_ms: int, count: int = 20) -> list[Entry]:
         """The partition's unfinished entries (left by an earlier holder) or else new ones, oldest first."""

@@ -30,6 +30,7 @@ from handoff.requests import HandoffRequests
 log = logging.getLogger(__name__)
 
 LEASE_MS = 15_000
+HEARTBEAT_SECONDS = 5
 _RETRY_FIRST_SECONDS = 0.5
 _RETRY_MAX_SECONDS = 5.0
 _WAIT_NOTICE_EVERY_SECONDS = 600
@@ -53,34 +54,65 @@ class Worker:
         self._handoff = handoff_requests
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._stopping = asyncio.Event()
+        self.held: set[int] = set()
+        self._share = queue.partitions
 
     async def run(self) -> None:
         """Work every partition this process can hold until `stop` is called."""
         log.info("worker %s started on %d partitions", self.owner, self._queue.partitions)
-        await asyncio.gather(*(self._run_partition(p) for p in range(self._queue.partitions)))
+        await self._heartbeat()
+        beat = asyncio.create_task(self._keep_beating())
+        try:
+            await asyncio.gather(*(self._run_partition(p) for p in range(self._queue.partitions)))
+        finally:
+            beat.cancel()
+            with contextlib.suppress(Exception):
+                await self._queue.leave(self.owner)
         log.info("worker %s stopped", self.owner)
 
     def stop(self) -> None:
         """Finish the message in hand, then stop."""
         self._stopping.set()
 
+    async def _heartbeat(self) -> None:
+        alive = await self._queue.heartbeat(self.owner, ttl_seconds=HEARTBEAT_SECONDS * 3)
+        self._share = self._queue.fair_share(alive)
+
+    async def _keep_beating(self) -> None:
+        while not self._stopping.is_set():
+            await self._sleep(HEARTBEAT_SECONDS)
+            try:
+                await self._heartbeat()
+            except Exception:
+                log.warning("worker heartbeat failed; retrying", exc_info=True)
+
     async def _run_partition(self, partition: int) -> None:
         while not self._stopping.is_set():
             try:
+                if partition not in self.held and len(self.held) >= self._share:
+                    await self._sleep(LEASE_MS / 3000)  # this worker has its fair share already
+                    continue
                 if not await self._queue.hold(partition, self.owner, LEASE_MS):
+                    self.held.discard(partition)
                     await self._sleep(LEASE_MS / 3000)
                     continue
+                self.held.add(partition)
                 for entry in await self._queue.read(partition, block_ms=1000):
                     if not await self._handle(entry):
                         break  # stopping: the entry stays pending for the next holder
                     await self._queue.done(entry)
                     if not await self._queue.hold(partition, self.owner, LEASE_MS):
                         break
+                if len(self.held) > self._share:  # more workers now: give this partition back
+                    self.held.discard(partition)
+                    await self._queue.release(partition, self.owner)
+                    await self._sleep(LEASE_MS / 1000)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("partition %d: error, retrying", partition)
                 await self._sleep(1)
+        self.held.discard(partition)
         try:
             await self._queue.release(partition, self.owner)
         except Exception:  # shutting down: the lease expires by itself

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 from channels.conversations import Conversations
+from channels.delivery import Delivery
 from channels.inbound_queue import InboundQueue
 from channels.rasa_client import RasaClient
 from channels.settings import Settings
@@ -27,6 +28,7 @@ class Services:
     conversations: Conversations
     rasa: RasaClient
     web_outbox: WebOutbox
+    delivery: Delivery
     handoff_requests: HandoffRequests
 
     @classmethod
@@ -41,19 +43,28 @@ class Services:
             health_check_interval=30,
         )
         retention = settings.retention_seconds
+        web_outbox = WebOutbox(redis, retention)
         return cls(
             settings=settings,
             redis=redis,
             queue=InboundQueue(redis, settings.inbound_partitions, settings.dedupe_ttl_seconds),
             conversations=Conversations(redis, retention),
             rasa=RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_seconds),
-            web_outbox=WebOutbox(redis, retention),
+            web_outbox=web_outbox,
+            delivery=Delivery(web_outbox),
             handoff_requests=HandoffRequests(redis, retention),
         )
 
     def worker(self) -> Worker:
         """A worker over these services."""
-        return Worker(self.queue, self.conversations, self.rasa, self.web_outbox, self.handoff_requests)
+        return Worker(
+            self.queue,
+            self.conversations,
+            self.rasa,
+            self.web_outbox,
+            self.handoff_requests,
+            delivery=self.delivery,
+        )
 
     async def aclose(self) -> None:
         """Close network clients."""

@@ -19,6 +19,7 @@ import uuid
 
 from channels import metrics
 from channels.conversations import Conversations
+from channels.delivery import Delivery, UnknownChannel
 from channels.inbound_queue import Entry, InboundQueue
 from channels.language import as_rasa_text, resolve
 from channels.messages import InboundMessage, OutboundMessage
@@ -46,11 +47,14 @@ class Worker:
         rasa: RasaClient,
         web_outbox: WebOutbox,
         handoff_requests: HandoffRequests,
+        *,
+        delivery: Delivery | None = None,
     ) -> None:
         self._queue = queue
         self._conversations = conversations
         self._rasa = rasa
         self._web = web_outbox
+        self._delivery = delivery or Delivery(web_outbox)
         self._handoff = handoff_requests
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._stopping = asyncio.Event()
@@ -178,9 +182,9 @@ class Worker:
                 await self._deliver(waiting, [notice("waiting", language)])
 
     async def _deliver(self, message: InboundMessage, replies: list[OutboundMessage]) -> None:
-        if message.channel == "web":
-            await self._web.deliver(message.user_id, replies, reply_to=message.message_id)
-        else:
+        try:
+            await self._delivery.send(message.channel, message.user_id, replies, reply_to=message.message_id)
+        except UnknownChannel:
             log.error("no outbox for channel %s; %d replies not sent", message.channel, len(replies))
 
     async def _sleep(self, seconds: float) -> None:

@@ -5,6 +5,7 @@ Uses the same process definitions as `make run` (ops/stack.py), so what is teste
 
 from __future__ import annotations
 
+import os
 import secrets
 import socket
 import subprocess
@@ -19,6 +20,8 @@ from channels.settings import Settings
 from ops.stack import ROOT, Process, processes
 
 LOGS = ROOT / "results" / "logs"
+# The Redis server the tests and benchmarks use (another port lets two test sessions run side by side).
+TEST_REDIS_PORT = int(os.environ.get("HELPDESK_TEST_REDIS_PORT", "6379"))
 
 
 def free_port() -> int:
@@ -63,7 +66,7 @@ class LocalStack:
     def create(cls, model: Path, gateway_db: int, rasa_db: int, **overrides: object) -> LocalStack:
         """A stack on free ports using two Redis databases of its own (gateway and Rasa)."""
         settings = Settings(
-            redis_url=f"redis://127.0.0.1:6379/{gateway_db}",
+            redis_url=f"redis://127.0.0.1:{TEST_REDIS_PORT}/{gateway_db}",
             rasa_url=f"http://127.0.0.1:{free_port()}",
             rasa_token=secrets.token_urlsafe(16),
             gateway_port=free_port(),

@@ -13,11 +13,12 @@ import pytest
 import redis as redis_sync
 import yaml
 
-from ops.local_stack import LocalStack, trained_model, wait_until
+from ops.local_stack import TEST_REDIS_PORT, LocalStack, trained_model, wait_until
 from ops.stack import ROOT
 
 Stack = LocalStack
-__all__ = ["ROOT", "Stack", "make_stack", "post", "wait_until"]
+__all__ = ["REDIS_PORT", "ROOT", "Stack", "make_stack", "post", "wait_until"]
+REDIS_PORT = TEST_REDIS_PORT
 
 GATEWAY_DB = 15
 RASA_DB = 14
@@ -40,12 +41,12 @@ def model() -> Path:
 @pytest.fixture(scope="session", autouse=True)
 def clean_redis() -> None:
     for db in (GATEWAY_DB, RASA_DB, COLD_GATEWAY_DB, COLD_RASA_DB):
-        redis_sync.Redis(db=db).flushdb()
+        redis_sync.Redis(port=TEST_REDIS_PORT, db=db).flushdb()
 
 
 @pytest.fixture(scope="session")
 def redis_client() -> redis_sync.Redis:
-    return redis_sync.Redis(db=GATEWAY_DB)
+    return redis_sync.Redis(port=TEST_REDIS_PORT, db=GATEWAY_DB)
 
 
 @pytest.fixture(scope="session")

@@ -8,13 +8,14 @@ from redis.asyncio import Redis
 
 from channels.inbound_queue import InboundQueue
 from channels.messages import InboundMessage
+from tests.conftest import REDIS_PORT
 
 DB = 10
 
 
 @pytest_asyncio.fixture
 async def queue():
-    redis = Redis(db=DB)
+    redis = Redis(port=REDIS_PORT, db=DB)
     await redis.flushdb()
     yield InboundQueue(redis, partitions=4, dedupe_ttl_seconds=60)
     await redis.flushdb()
@@ -80,7 +81,7 @@ async def test_an_unreadable_entry_is_reported_not_fatal(queue: InboundQueue) ->
 
 @pytest.mark.parametrize("partitions", [1, 7, 64])
 async def test_partition_of_is_stable_and_in_range(partitions: int) -> None:
-    q = InboundQueue(Redis(db=DB), partitions=partitions, dedupe_ttl_seconds=60)
+    q = InboundQueue(Redis(port=REDIS_PORT, db=DB), partitions=partitions, dedupe_ttl_seconds=60)
     ids = [f"web:user-{i}" for i in range(200)]
     first = [q.partition_of(i) for i in ids]
     assert first == [q.partition_of(i) for i in ids]

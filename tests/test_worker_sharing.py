@@ -16,6 +16,7 @@ from channels.rasa_client import RasaClient
 from channels.web_outbox import WebOutbox
 from channels.worker import Worker
 from handoff.requests import HandoffRequests
+from tests.conftest import REDIS_PORT
 
 DB = 10
 
@@ -40,7 +41,7 @@ async def wait_for(condition, timeout: float) -> None:
 
 
 async def test_a_second_worker_gets_half_and_takes_all_when_the_first_stops() -> None:
-    redis = Redis(db=DB)
+    redis = Redis(port=REDIS_PORT, db=DB)
     await redis.flushdb()
     first, second = make_worker(redis, 8), make_worker(redis, 8)
     first_task = asyncio.create_task(first.run())

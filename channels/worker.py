@@ -16,6 +16,7 @@ import os
 import socket
 import time
 import uuid
+from typing import Any
 
 from channels import metrics
 from channels.conversations import Conversations
@@ -136,8 +137,7 @@ class Worker:
         if reply is None:
             return False
         for signal in reply.signals:
-            if "handoff" in signal:
-                await self._handoff.record(message.conversation_id, message.channel, language, signal["handoff"])
+            await self._signal(message, language, signal)
         await self._deliver(message, reply.messages)
         total = time.perf_counter() - started
         metrics.WORKER_MESSAGES.labels(result="answered").inc()
@@ -146,6 +146,11 @@ class Worker:
         if message.channel == "web":
             await self._web.finish(message.message_id, {"rasa": reply.seconds * 1000, "worker": total * 1000})
         return True
+
+    async def _signal(self, message: InboundMessage, language: str, signal: dict[str, Any]) -> None:
+        """Act on a signal for the gateway (a custom JSON reply from the assistant, or the safety triage)."""
+        if "handoff" in signal:
+            await self._handoff.record(message.conversation_id, message.channel, language, signal["handoff"])
 
     async def _ask_rasa_until_answered(
         self, entry: Entry, message: InboundMessage, language: str

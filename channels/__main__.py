@@ -1,5 +1,7 @@
 """Command line: `python -m channels serve` runs the gateway (and the embedded worker);
-`python -m channels worker` runs a worker alone (set EMBEDDED_WORKER=false on the gateways then)."""
+`python -m channels worker` runs a worker and the messenger outbox senders alone (set EMBEDDED_WORKER=false
+on the gateways then); `python -m channels register` points the Telegram and Viber webhooks at
+PUBLIC_BASE_URL and prints what to configure in the Twilio console."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import argparse
 import asyncio
 import logging
 import signal
+import sys
 
 import uvicorn
 
@@ -23,19 +26,45 @@ def _logging(level: str) -> None:
 async def _run_worker() -> None:
     services = Services.build(get_settings())
     worker = services.worker()
+    senders = services.senders()
+
+    def stop() -> None:
+        worker.stop()
+        for sender in senders:
+            sender.stop()
+
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, worker.stop)
+        loop.add_signal_handler(sig, stop)
     try:
-        await worker.run()
+        await asyncio.gather(worker.run(), *(sender.run() for sender in senders))
     finally:
         await services.aclose()
+
+
+async def _register() -> int:
+    """Register the webhooks of every channel that is on; 1 if one failed."""
+    settings = get_settings()
+    services = Services.build(settings)
+    failed = 0
+    try:
+        if not services.channels:
+            print("no messenger channel is on: set the credentials first (docs/channels.md)")
+        for name, channel in services.channels.items():
+            try:
+                print(await channel.register(settings.public_base_url))
+            except Exception as exc:  # report every channel, then fail
+                failed = 1
+                print(f"{name}: registration failed: {exc}", file=sys.stderr)
+    finally:
+        await services.aclose()
+    return failed
 
 
 def main() -> None:
     """Parse the command and run it."""
     parser = argparse.ArgumentParser(prog="python -m channels")
-    parser.add_argument("command", choices=["serve", "worker"])
+    parser.add_argument("command", choices=["serve", "worker", "register"])
     args = parser.parse_args()
     settings = get_settings()
     _logging(settings.log_level)
@@ -48,6 +77,8 @@ def main() -> None:
             log_level=settings.log_level.lower(),
             access_log=False,
         )
+    elif args.command == "register":
+        sys.exit(asyncio.run(_register()))
     else:
         asyncio.run(_run_worker())
 

@@ -16,7 +16,7 @@ from fastapi import FastAPI, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from channels import metrics, web_chat
+from channels import metrics, web_chat, webhooks
 from channels.services import MAX_BLOCK_SECONDS, Services
 from channels.settings import Settings, get_settings
 
@@ -34,12 +34,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.services = services
         worker = services.worker() if settings.embedded_worker else None
         task = asyncio.create_task(worker.run()) if worker else None
+        senders = services.senders() if settings.embedded_worker else []
+        sending = [asyncio.create_task(sender.run()) for sender in senders]
         try:
             yield
         finally:
+            for sender in senders:
+                sender.stop()
             if worker and task:
                 worker.stop()
                 await asyncio.wait_for(task, timeout=settings.rasa_timeout_seconds + 5)
+            if sending:
+                await asyncio.wait(sending, timeout=20)
             await services.aclose()
 
     app = FastAPI(title="Migrant helpdesk gateway", lifespan=lifespan, docs_url=None, redoc_url=None)
@@ -68,6 +74,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Messages for a web user after a cursor; with `wait`, long-polls up to that many seconds."""
         messages, cursor = await services_of(request).web_outbox.read(sender, after, block_ms=int(wait * 1000))
         return JSONResponse({"messages": messages, "cursor": cursor})
+
+    @app.post("/webhooks/telegram")
+    async def telegram_webhook(request: Request) -> Response:
+        return await webhooks.receive(services_of(request), "telegram", request)
+
+    @app.post("/webhooks/whatsapp")
+    @app.post("/webhooks/whatsapp/status")
+    async def whatsapp_webhook(request: Request) -> Response:
+        return await webhooks.receive(services_of(request), "whatsapp", request)
+
+    @app.post("/webhooks/viber")
+    async def viber_webhook(request: Request) -> Response:
+        return await webhooks.receive(services_of(request), "viber", request)
 
     @app.get("/chat")
     async def chat_page() -> FileResponse:

@@ -54,3 +54,42 @@ class Conversations:
     async def clear_notice(self, conversation_id: str, kind: str) -> None:
         """Forget that a notice was sent (the condition it announced is over)."""
         await self._redis.delete(f"{self._key(conversation_id)}:notice:{kind}")
+
+    async def register(self, conversation_id: str, channel: str) -> None:
+        """A user started the bot (Telegram /start, Viber subscribed): known and reachable from now on."""
+        key = self._key(conversation_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, mapping={"channel": channel, "registered_at": int(time.time())})
+            pipe.hdel(key, "unreachable")
+            pipe.expire(key, self._ttl)
+            await pipe.execute()
+
+    async def set_unreachable(self, conversation_id: str, reason: str) -> None:
+        """The channel said the user cannot be reached (blocked the bot, unsubscribed, opted out)."""
+        key = self._key(conversation_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, mapping={"unreachable": reason, "unreachable_at": int(time.time())})
+            pipe.expire(key, self._ttl)
+            await pipe.execute()
+
+    async def set_reachable(self, conversation_id: str) -> None:
+        """The user wrote again: messages to them can be sent again."""
+        await self._redis.hdel(self._key(conversation_id), "unreachable", "unreachable_at")
+
+    async def unreachable(self, conversation_id: str) -> str | None:
+        """Why the user cannot be reached, or None when they can."""
+        value = await self._redis.hget(self._key(conversation_id), "unreachable")
+        return value.decode() if value else None
+
+    async def set_location(self, conversation_id: str, latitude: float, longitude: float) -> None:
+        """Store the location the user shared (for routing to the nearest centre), with the same TTL."""
+        key = self._key(conversation_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, mapping={"latitude": latitude, "longitude": longitude, "located_at": int(time.time())})
+            pipe.expire(key, self._ttl)
+            await pipe.execute()
+
+    async def location(self, conversation_id: str) -> tuple[float, float] | None:
+        """The last location the user shared, as (latitude, longitude), or None."""
+        lat, lon = await self._redis.hmget(self._key(conversation_id), ["latitude", "longitude"])
+        return (float(lat), float(lon)) if lat is not None and lon is not None else None

@@ -148,6 +148,11 @@ class InboundQueue:
         rows = await self._redis.xrange(self.stream_key(partition), count=limit)
         return [m for _, fields in rows if (m := self._entry(partition, "", fields).message)]
 
+    async def after(self, partition: int, entry_id: str, limit: int = 100) -> list[Entry]:
+        """The entries queued in a partition after `entry_id` (taken by a worker or not), oldest first."""
+        rows = await self._redis.xrange(self.stream_key(partition), min=f"({entry_id}", count=limit)
+        return [self._entry(partition, eid, fields) for eid, fields in rows]
+
     async def depth(self) -> int:
         """How many messages wait in all partitions."""
         async with self._redis.pipeline(transaction=False) as pipe:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 
 @dataclass(frozen=True)
@@ -24,8 +24,14 @@ class InboundMessage:
     user_id: str
     text: str
     message_id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    language: str | None = None  # a language the client states explicitly (web chat field)
+    language: str | None = None  # a language the client states explicitly (web chat field, /start payload)
     received_at: float = field(default_factory=time.time)
+    # Added by the messenger channels; defaults keep older queued JSON readable.
+    kind: str = "text"  # "text", "button" (text is the payload), "start", "location", "media"
+    locale: str | None = None  # the app's language setting (Telegram, Viber): a hint for a new conversation
+    latitude: float | None = None  # a shared location (kind "location")
+    longitude: float | None = None
+    media: str | None = None  # "voice", "audio", "photo", "video", "document", "sticker", ... (kind "media")
 
     @property
     def conversation_id(self) -> str:
@@ -38,8 +44,10 @@ class InboundMessage:
 
     @classmethod
     def from_json(cls, raw: str | bytes) -> InboundMessage:
-        """Parse what `to_json` wrote."""
-        return cls(**json.loads(raw))
+        """Parse what `to_json` wrote (fields unknown to this version are ignored)."""
+        data = json.loads(raw)
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 @dataclass(frozen=True)

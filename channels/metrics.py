@@ -16,3 +16,14 @@ RASA_SECONDS = Histogram("hd_rasa_request_seconds", "Time Rasa took to answer a 
 RASA_ERRORS = Counter("hd_rasa_errors_total", "Failed calls to Rasa", ["reason"])
 QUEUE_WAIT = Histogram("hd_inbound_latency_seconds", "From webhook acceptance to answered", buckets=_SLOW)
 QUEUE_DEPTH = Gauge("hd_inbound_queue_depth", "Messages waiting in the inbound queue")
+WEBHOOK_REJECTED = Counter(
+    "hd_webhook_rejected_total", "Messenger webhook requests refused, by channel and reason", ["channel", "reason"]
+)
+OUTBOUND = Counter(
+    "hd_outbound_messages_total", "Outbox sends by channel, lane and outcome", ["channel", "lane", "result"]
+)
+OUTBOX_DEPTH = Gauge("hd_outbox_depth", "Messages waiting in a channel's outbox", ["channel", "lane"])
+DELIVERY_STATUS = Counter(
+    "hd_delivery_status_total", "Delivery statuses reported by the platforms", ["channel", "status"]
+)
+SAFETY_ALERTS = Counter("hd_safety_alerts_total", "Messages the safety triage answered with the hotline first")

@@ -6,10 +6,14 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from channels.channel import Channel
 from channels.conversations import Conversations
 from channels.delivery import Delivery
 from channels.inbound_queue import InboundQueue
+from channels.outbox import Outbox, OutboxSender
 from channels.rasa_client import RasaClient
+from channels.registry import build_channels, send_rate
+from channels.send_rate import SendRate
 from channels.settings import Settings
 from channels.web_outbox import WebOutbox
 from channels.worker import Worker
@@ -29,6 +33,8 @@ class Services:
     rasa: RasaClient
     web_outbox: WebOutbox
     delivery: Delivery
+    outbox: Outbox
+    channels: dict[str, Channel]
     handoff_requests: HandoffRequests
 
     @classmethod
@@ -44,6 +50,8 @@ class Services:
         )
         retention = settings.retention_seconds
         web_outbox = WebOutbox(redis, retention)
+        outbox = Outbox(redis, retention)
+        channels = build_channels(settings, redis)
         return cls(
             settings=settings,
             redis=redis,
@@ -51,7 +59,9 @@ class Services:
             conversations=Conversations(redis, retention),
             rasa=RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_seconds),
             web_outbox=web_outbox,
-            delivery=Delivery(web_outbox),
+            delivery=Delivery(web_outbox, outbox, channels),
+            outbox=outbox,
+            channels=channels,
             handoff_requests=HandoffRequests(redis, retention),
         )
 
@@ -64,9 +74,26 @@ class Services:
             self.web_outbox,
             self.handoff_requests,
             delivery=self.delivery,
+            coalesce_seconds=self.settings.coalesce_seconds,
         )
+
+    def senders(self) -> list[OutboxSender]:
+        """One outbox sender per messenger channel that is on (they run beside the worker)."""
+        return [
+            OutboxSender(
+                channel,
+                self.outbox,
+                SendRate(self.redis, name, send_rate(self.settings, name)),
+                self.conversations,
+                max_attempts=self.settings.outbox_max_attempts,
+                retry_max_seconds=self.settings.outbox_retry_max_seconds,
+            )
+            for name, channel in self.channels.items()
+        ]
 
     async def aclose(self) -> None:
         """Close network clients."""
+        for channel in self.channels.values():
+            await channel.aclose()
         await self.rasa.aclose()
         await self.redis.aclose()

@@ -45,6 +45,16 @@ class Settings(BaseSettings):
     dedupe_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
     log_level: str = "INFO"
 
+    # Messenger channels (added by the channels issue; see docs/channels.md).
+    telegram_send_rate: float = Field(default=25.0, gt=0)  # messages per second, all processes together
+    whatsapp_send_rate: float = Field(default=20.0, gt=0)
+    viber_send_rate: float = Field(default=20.0, gt=0)
+    viber_bot_name: str = Field(default="Helpdesk", min_length=1, max_length=28)  # sender.name, required
+    outbox_max_attempts: int = Field(default=6, ge=1)  # tries of one message before it is marked failed
+    outbox_retry_max_seconds: float = Field(default=30.0, gt=0)  # the longest backoff between two tries
+    coalesce_seconds: float = Field(default=2.0, ge=0)  # fragments this close together are one turn
+    max_webhook_bytes: int = Field(default=256 * 1024, ge=1024)
+
     @property
     def retention_seconds(self) -> int:
         """RETENTION_DAYS in seconds: the TTL of every key that holds personal data."""

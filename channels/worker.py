@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import socket
@@ -20,7 +21,7 @@ from typing import Any
 
 from channels import metrics
 from channels.conversations import Conversations
-from channels.delivery import Delivery, UnknownChannel
+from channels.delivery import Delivery, OutsideWindow, UnknownChannel
 from channels.inbound_queue import Entry, InboundQueue
 from channels.language import as_rasa_text, resolve
 from channels.messages import InboundMessage, OutboundMessage
@@ -36,6 +37,7 @@ HEARTBEAT_SECONDS = 5
 _RETRY_FIRST_SECONDS = 0.5
 _RETRY_MAX_SECONDS = 5.0
 _WAIT_NOTICE_EVERY_SECONDS = 600
+_MAX_FRAGMENTS = 10  # at most this many fragments make one turn
 
 
 class Worker:
@@ -50,12 +52,14 @@ class Worker:
         handoff_requests: HandoffRequests,
         *,
         delivery: Delivery | None = None,
+        coalesce_seconds: float = 0.0,
     ) -> None:
         self._queue = queue
         self._conversations = conversations
         self._rasa = rasa
         self._web = web_outbox
         self._delivery = delivery or Delivery(web_outbox)
+        self._coalesce = coalesce_seconds  # messenger fragments this close together are one turn
         self._handoff = handoff_requests
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._stopping = asyncio.Event()
@@ -102,10 +106,16 @@ class Worker:
                     await self._sleep(LEASE_MS / 3000)
                     continue
                 self.held.add(partition)
+                absorbed: set[str] = set()  # fragments already answered as part of an earlier turn
                 for entry in await self._queue.read(partition, block_ms=1000):
-                    if not await self._handle(entry):
-                        break  # stopping: the entry stays pending for the next holder
-                    await self._queue.done(entry)
+                    if entry.entry_id in absorbed:
+                        continue
+                    turn = await self._turn(entry)
+                    absorbed.update(fragment.entry_id for fragment in turn)
+                    if not await self._handle(_merged(turn)):
+                        break  # stopping: the entries stay pending for the next holder
+                    for fragment in turn:
+                        await self._queue.done(fragment)
                     if not await self._queue.hold(partition, self.owner, LEASE_MS):
                         break
                 if len(self.held) > self._share:  # more workers now: give this partition back
@@ -123,6 +133,36 @@ class Worker:
         except Exception:  # shutting down: the lease expires by itself
             log.debug("could not release partition %d", partition, exc_info=True)
 
+    async def _turn(self, entry: Entry) -> list[Entry]:
+        """The entry and the text fragments the same messenger user sent right after it, each within
+        COALESCE_SECONDS of the one before (people type in fragments): they are answered as one turn.
+        Waits until the user has paused that long; later entries are looked up in the stream itself."""
+        first = entry.message
+        if first is None or not _fragment(first) or self._coalesce <= 0:
+            return [entry]
+        turn = [entry]
+        while len(turn) < _MAX_FRAGMENTS and not self._stopping.is_set():
+            last = turn[-1].message
+            assert last is not None
+            pause = last.received_at + self._coalesce - time.time()
+            if pause > 0:
+                await self._sleep(pause)
+                await self._queue.hold(entry.partition, self.owner, LEASE_MS)
+            more: list[Entry] = []
+            for later in await self._queue.after(entry.partition, turn[-1].entry_id):
+                message = later.message
+                if message is None or message.conversation_id != first.conversation_id:
+                    continue
+                previous = (more[-1] if more else turn[-1]).message
+                assert previous is not None
+                if not _fragment(message) or message.received_at - previous.received_at > self._coalesce:
+                    break
+                more.append(later)
+            if not more:
+                break
+            turn.extend(more[: _MAX_FRAGMENTS - len(turn)])
+        return turn
+
     async def _handle(self, entry: Entry) -> bool:
         """Answer one message; False if the worker is stopping before it could."""
         message = entry.message
@@ -131,8 +171,16 @@ class Worker:
             return True
         started = time.perf_counter()
         conversation = await self._conversations.get(message.conversation_id)
-        language, _ = resolve(conversation.language, message.text, message.language)
+        language, _ = resolve(conversation.language or message.locale, message.text, message.language)
         await self._conversations.touch(message.conversation_id, message.channel, language)
+        if message.kind == "location" and message.latitude is not None and message.longitude is not None:
+            await self._conversations.set_location(message.conversation_id, message.latitude, message.longitude)
+        if message.kind in ("location", "media") and not message.text.strip():
+            # Nothing for Rasa: say that the location was noted, or that only text is understood yet.
+            kind = "location_saved" if message.kind == "location" else "media_only"
+            await self._deliver(message, [notice(kind, language)])
+            metrics.WORKER_MESSAGES.labels(result=message.kind).inc()
+            return True
         reply = await self._ask_rasa_until_answered(entry, message, language)
         if reply is None:
             return False
@@ -191,7 +239,23 @@ class Worker:
             await self._delivery.send(message.channel, message.user_id, replies, reply_to=message.message_id)
         except UnknownChannel:
             log.error("no outbox for channel %s; %d replies not sent", message.channel, len(replies))
+        except OutsideWindow:
+            log.warning("%s: 24-hour window closed; %d replies not sent", message.channel, len(replies))
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+
+
+def _fragment(message: InboundMessage) -> bool:
+    """A plain text from a messenger user, which may be one fragment of a longer turn."""
+    return message.channel != "web" and message.kind == "text" and not message.text.startswith("/")
+
+
+def _merged(turn: list[Entry]) -> Entry:
+    """One entry whose text is the fragments' texts, one per line."""
+    first = turn[0]
+    if len(turn) == 1 or first.message is None:
+        return first
+    text = "\n".join(e.message.text for e in turn if e.message)
+    return Entry(first.partition, first.entry_id, dataclasses.replace(first.message, text=text))

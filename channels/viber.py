@@ -1,0 +1,215 @@
+"""Viber: callbacks verified by their HMAC signature, messages sent with Viber's REST API (httpx).
+
+- Verify: `X-Viber-Content-Signature` is the hex HMAC-SHA256 of the raw body with VIBER_AUTH_TOKEN.
+- Parse: the events `message` (text, keyboard presses, location, picture/video/file/sticker as media),
+  `subscribed` (registers the user), `unsubscribed` (a stop signal), `conversation_started` (answered with
+  the welcome message in the HTTP response, as Viber requires), `delivered`, `seen`, `failed` (delivery
+  statuses), and `webhook` (Viber's check when the webhook is set). Others are acknowledged and ignored.
+- Send: POST VIBER_API_URL/send_message with the `X-Viber-Auth-Token` header; buttons as a Viber keyboard
+  of reply buttons. Errors come as a `status` in a 200 JSON body: 5 and 6 (not registered, not subscribed)
+  are stop signals, 12 (too many requests) is retried.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from typing import Any
+
+import httpx
+
+from channels.channel import BadPayload, DeliveryStatus, Parsed, RawRequest, SendError, UserEvent, split_text
+from channels.language_backends import LANGUAGES
+from channels.messages import InboundMessage, OutboundMessage
+from channels.notices import notice
+
+TEXT_LIMIT = 7000  # Viber's maximum text length
+EVENT_TYPES = ["delivered", "seen", "failed", "subscribed", "unsubscribed", "conversation_started"]
+STOP_STATUSES = frozenset({5, 6})  # receiverNotRegistered, receiverNotSubscribed
+RETRY_STATUSES = frozenset({12})  # tooManyRequests
+_MEDIA = {"picture": "photo", "video": "video", "file": "document", "sticker": "sticker", "contact": "contact"}
+_STATUS = {"delivered": "delivered", "seen": "read", "failed": "failed"}
+
+
+class ViberChannel:
+    """A Viber bot (public account) through the REST bot API."""
+
+    name = "viber"
+    text_limit = TEXT_LIMIT
+
+    def __init__(self, auth_token: str, api_url: str, bot_name: str) -> None:
+        self._token = auth_token.encode()
+        self._sender = {"name": bot_name}
+        self._http = httpx.AsyncClient(
+            base_url=api_url.rstrip("/"),
+            headers={"X-Viber-Auth-Token": auth_token},
+            timeout=httpx.Timeout(15, connect=5),
+        )
+
+    # -- inbound --------------------------------------------------------------------------------------
+
+    def verify(self, request: RawRequest) -> bool:
+        """The hex HMAC-SHA256 of the raw body with the auth token."""
+        given = request.header("x-viber-content-signature").strip().lower()
+        if not given:
+            return False
+        expected = hmac.new(self._token, request.body, hashlib.sha256).hexdigest()
+        return hmac.compare_digest(expected.encode(), given.encode())
+
+    async def parse(self, request: RawRequest) -> Parsed:
+        """One callback event."""
+        try:
+            data = json.loads(request.body)
+        except ValueError as exc:
+            raise BadPayload("body is not valid JSON") from exc
+        if not isinstance(data, dict) or not isinstance(data.get("event"), str):
+            raise BadPayload("not a Viber callback: event missing", 422)
+        event = data["event"]
+        token = str(data.get("message_token", ""))
+        parsed = Parsed(dedupe_id=f"{event}:{token}" if token else "")
+        if event == "message":
+            parsed.messages.append(self._message(data, token))
+        elif event == "conversation_started":
+            user = _user(data)
+            parsed.response = self._welcome(_locale(user.get("language")))
+        elif event == "subscribed":
+            user = _user(data)
+            parsed.user_events.append(UserEvent(str(user["id"]), "subscribed", _locale(user.get("language"))))
+        elif event == "unsubscribed":
+            parsed.user_events.append(UserEvent(_required(data, "user_id"), "unsubscribed"))
+        elif event in _STATUS:
+            parsed.statuses.append(
+                DeliveryStatus(_required(data, "message_token"), _STATUS[event], str(data.get("desc", "")))
+            )
+        else:
+            parsed.ignored = f"event {event!r} not used"
+        return parsed
+
+    def _message(self, data: dict[str, Any], token: str) -> InboundMessage:
+        sender = data.get("sender")
+        message = data.get("message")
+        if not isinstance(sender, dict) or not sender.get("id") or not isinstance(message, dict) or not token:
+            raise BadPayload("message event without sender.id, message or message_token", 422)
+        base: dict[str, Any] = {"message_id": token, "locale": _locale(sender.get("language"))}
+        user_id = str(sender["id"])
+        kind = message.get("type")
+        text = message.get("text") if isinstance(message.get("text"), str) else ""
+        if kind == "location":
+            location = message.get("location") or {}
+            try:
+                lat, lon = float(location["lat"]), float(location["lon"])
+            except (KeyError, TypeError, ValueError) as exc:
+                raise BadPayload("location without lat/lon", 422) from exc
+            return InboundMessage(self.name, user_id, "", kind="location", latitude=lat, longitude=lon, **base)
+        if kind in _MEDIA:
+            return InboundMessage(self.name, user_id, text, kind="media", media=_MEDIA[kind], **base)
+        if kind in ("text", "url") or text:
+            text = text or str(message.get("media", ""))
+            if not text.strip():
+                raise BadPayload("empty text message", 422)
+            return InboundMessage(
+                self.name, user_id, text, kind="button" if text.startswith("/") else "text", **base
+            )
+        return InboundMessage(self.name, user_id, "", kind="media", media=str(kind), **base)
+
+    def _welcome(self, language: str | None) -> dict[str, Any]:
+        """The welcome message Viber shows when a user opens the chat (sent as the HTTP response)."""
+        message = notice("welcome", language or "ro")
+        return {"sender": self._sender, "type": "text", "text": message.text, "keyboard": _keyboard(message)}
+
+    # -- outbound -------------------------------------------------------------------------------------
+
+    async def render(self, user_id: str, message: OutboundMessage) -> list[dict[str, Any]]:
+        """send_message bodies (without the receiver); the last one carries the keyboard."""
+        pieces = split_text(message.text, TEXT_LIMIT)
+        payloads: list[dict[str, Any]] = [{"type": "text", "text": piece} for piece in pieces]
+        if message.buttons and payloads:
+            payloads[-1]["keyboard"] = _keyboard(message)
+        return payloads
+
+    async def render_template(
+        self, user_id: str, template: str, variables: dict[str, str]
+    ) -> list[dict[str, Any]]:
+        """Viber bots have no message templates."""
+        raise ValueError("templates exist only on WhatsApp")
+
+    async def window_open(self, user_id: str) -> bool:
+        """A subscribed Viber user can be written to at any time."""
+        return True
+
+    async def send(self, user_id: str, payload: dict[str, Any]) -> str:
+        """POST send_message; the message_token."""
+        body = {"receiver": user_id, "min_api_version": 1, "sender": self._sender, **payload}
+        try:
+            response = await self._http.post("/send_message", json=body)
+        except httpx.HTTPError as exc:
+            raise SendError("retry", type(exc).__name__, code="network") from exc
+        if response.status_code == 429 or response.status_code >= 500:
+            retry_after = response.headers.get("retry-after", "")
+            after = float(retry_after) if retry_after.replace(".", "", 1).isdigit() else None
+            raise SendError(
+                "retry", f"viber http {response.status_code}", retry_after=after, code=str(response.status_code)
+            )
+        try:
+            answer = response.json()
+        except ValueError as exc:
+            raise SendError("retry", f"viber http {response.status_code}: not JSON", code="bad_response") from exc
+        status = answer.get("status")
+        reason = f"viber status {status}: {answer.get('status_message', '')}"
+        if status == 0:
+            return str(answer.get("message_token", ""))
+        if status in STOP_STATUSES:
+            raise SendError("stop", reason, code=str(status))
+        if status in RETRY_STATUSES:
+            raise SendError("retry", reason, code=str(status))
+        raise SendError("fail", reason, code=str(status))
+
+    async def register(self, public_base_url: str) -> str:
+        """POST set_webhook to PUBLIC_BASE_URL/webhooks/viber with the events we use."""
+        url = f"{public_base_url.rstrip('/')}/webhooks/viber"
+        response = await self._http.post(
+            "/set_webhook", json={"url": url, "event_types": EVENT_TYPES, "send_name": False, "send_photo": False}
+        )
+        answer = response.json()
+        if answer.get("status") != 0:
+            raise RuntimeError(f"viber set_webhook failed: {answer.get('status')} {answer.get('status_message')}")
+        return f"viber: webhook set to {url}"
+
+    async def aclose(self) -> None:
+        """Close the HTTP client."""
+        await self._http.aclose()
+
+
+def _keyboard(message: OutboundMessage) -> dict[str, Any]:
+    buttons = [
+        {
+            "ActionType": "reply",
+            "ActionBody": b.payload,
+            "Text": b.title,
+            "TextSize": "regular",
+            "Columns": 6,
+            "Rows": 1,
+        }
+        for b in message.buttons
+    ]
+    return {"Type": "keyboard", "DefaultHeight": False, "Buttons": buttons}
+
+
+def _user(data: dict[str, Any]) -> dict[str, Any]:
+    user = data.get("user")
+    if not isinstance(user, dict) or not user.get("id"):
+        raise BadPayload("event without user.id", 422)
+    return user
+
+
+def _required(data: dict[str, Any], key: str) -> str:
+    value = data.get(key)
+    if value in (None, ""):
+        raise BadPayload(f"{key} missing", 422)
+    return str(value)
+
+
+def _locale(value: object) -> str | None:
+    code = str(value or "").lower().replace("_", "-").split("-")[0]
+    return code if code in LANGUAGES else None

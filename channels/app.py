@@ -19,6 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from channels import metrics, web_chat, webhooks
 from channels.services import MAX_BLOCK_SECONDS, Services
 from channels.settings import Settings, get_settings
+from handoff.routes import router as inbox_router
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await services.aclose()
 
     app = FastAPI(title="Migrant helpdesk gateway", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.include_router(inbox_router)
 
     def services_of(request: Request) -> Services:
         return request.app.state.services

@@ -1,11 +1,13 @@
 """What the gateway remembers about each conversation: its language and who answers it.
 
 Owns the Redis keys `hd:conv:*`. Every key expires after RETENTION_DAYS without activity.
-State is "bot" (Rasa answers); the handoff inbox adds "queued" and "human".
+State is "bot" (Rasa answers), "queued" (a case waits for a counsellor) or "human" (a counsellor has it);
+the handoff keeps its fields here too (`case`, `origin`, `awaiting`).
 """
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 
@@ -54,6 +56,31 @@ class Conversations:
     async def clear_notice(self, conversation_id: str, kind: str) -> None:
         """Forget that a notice was sent (the condition it announced is over)."""
         await self._redis.delete(f"{self._key(conversation_id)}:notice:{kind}")
+
+    async def fields(self, conversation_id: str) -> dict[str, str]:
+        """Every stored field of the conversation (handoff: `state`, `case`, `origin`, `awaiting`)."""
+        raw = await self._redis.hgetall(self._key(conversation_id))
+        return {k.decode(): v.decode() for k, v in raw.items()}
+
+    async def set_fields(self, conversation_id: str, **values: str) -> None:
+        """Store some fields (empty values delete them), restarting the retention period."""
+        key = self._key(conversation_id)
+        keep = {k: v for k, v in values.items() if v != ""}
+        drop = [k for k, v in values.items() if v == ""]
+        async with self._redis.pipeline(transaction=True) as pipe:
+            if keep:
+                pipe.hset(key, mapping=keep)
+            if drop:
+                pipe.hdel(key, *drop)
+            pipe.expire(key, self._ttl)
+            await pipe.execute()
+
+    async def erase(self, conversation_id: str) -> None:
+        """Delete everything kept about the conversation under `hd:conv:` ("delete my data")."""
+        key = self._key(conversation_id)
+        pattern = re.sub(r"([*?\[\]\\])", r"\\\1", key) + ":*"
+        doomed = [key] + [k async for k in self._redis.scan_iter(match=pattern, count=200)]
+        await self._redis.delete(*doomed)
 
     async def register(self, conversation_id: str, channel: str) -> None:
         """A user started the bot (Telegram /start, Viber subscribed): known and reachable from now on."""

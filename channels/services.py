@@ -18,6 +18,7 @@ from channels.settings import Settings
 from channels.web_outbox import WebOutbox
 from channels.worker import Worker
 from handoff.requests import HandoffRequests
+from handoff.wiring import HandoffServices
 
 MAX_BLOCK_SECONDS = 25  # the longest long-poll GET /webhooks/web/messages allows
 
@@ -36,6 +37,7 @@ class Services:
     outbox: Outbox
     channels: dict[str, Channel]
     handoff_requests: HandoffRequests
+    handoff: HandoffServices
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -52,17 +54,20 @@ class Services:
         web_outbox = WebOutbox(redis, retention)
         outbox = Outbox(redis, retention)
         channels = build_channels(settings, redis)
+        conversations = Conversations(redis, retention)
+        delivery = Delivery(web_outbox, outbox, channels)
         return cls(
             settings=settings,
             redis=redis,
             queue=InboundQueue(redis, settings.inbound_partitions, settings.dedupe_ttl_seconds),
-            conversations=Conversations(redis, retention),
+            conversations=conversations,
             rasa=RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_seconds),
             web_outbox=web_outbox,
-            delivery=Delivery(web_outbox, outbox, channels),
+            delivery=delivery,
             outbox=outbox,
             channels=channels,
             handoff_requests=HandoffRequests(redis, retention),
+            handoff=HandoffServices.build(settings, redis, conversations, delivery),
         )
 
     def worker(self) -> Worker:
@@ -75,6 +80,7 @@ class Services:
             self.handoff_requests,
             delivery=self.delivery,
             coalesce_seconds=self.settings.coalesce_seconds,
+            handoff=self.handoff.desk,
         )
 
     def senders(self) -> list[OutboxSender]:
@@ -96,4 +102,5 @@ class Services:
         for channel in self.channels.values():
             await channel.aclose()
         await self.rasa.aclose()
+        await self.handoff.aclose()
         await self.redis.aclose()

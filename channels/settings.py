@@ -44,6 +44,16 @@ class Settings(BaseSettings):
     max_text_chars: int = Field(default=4096, ge=1)
     dedupe_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
     log_level: str = "INFO"
+    rasa_redis_db: int = Field(default=1, ge=0)  # Rasa's tracker database (ops/stack.py sets it)
+
+    # Handoff and the counsellors' inbox (handoff/).
+    handoff_default_centre: str = "iasi"  # the centre for people from elsewhere (an id in centres.yml)
+    handoff_centres_file: str = ""  # another centres data file; empty: handoff/data/centres.yml
+    handoff_overflow_minutes: float = Field(default=15.0, gt=0)  # unclaimed this long: supervisors' queue
+    inbox_claim_minutes: float = Field(default=15.0, gt=0)  # a claim lock lasts this long unless renewed
+    inbox_session_hours: float = Field(default=12.0, gt=0)
+    inbox_login_attempts: int = Field(default=5, ge=1)  # failed logins per account per 15 minutes
+    inbox_audit_days: int = Field(default=365, ge=1)
 
     # Messenger channels (added by the channels issue; see docs/channels.md).
     telegram_send_rate: float = Field(default=25.0, gt=0)  # messages per second, all processes together
@@ -59,6 +69,11 @@ class Settings(BaseSettings):
     def retention_seconds(self) -> int:
         """RETENTION_DAYS in seconds: the TTL of every key that holds personal data."""
         return self.retention_days * 24 * 3600
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Inbox cookies are Secure when the public base URL is https."""
+        return self.public_base_url.startswith("https://")
 
 
 @cache

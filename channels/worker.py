@@ -28,12 +28,14 @@ from channels.messages import InboundMessage, OutboundMessage
 from channels.notices import notice
 from channels.rasa_client import RasaClient, RasaReply, RasaUnavailable
 from channels.web_outbox import WebOutbox
+from handoff.desk import HandoffDesk
 from handoff.requests import HandoffRequests
 
 log = logging.getLogger(__name__)
 
 LEASE_MS = 15_000
 HEARTBEAT_SECONDS = 5
+HOUSEKEEPING_SECONDS = 5
 _RETRY_FIRST_SECONDS = 0.5
 _RETRY_MAX_SECONDS = 5.0
 _WAIT_NOTICE_EVERY_SECONDS = 600
@@ -53,6 +55,7 @@ class Worker:
         *,
         delivery: Delivery | None = None,
         coalesce_seconds: float = 0.0,
+        handoff: HandoffDesk | None = None,
     ) -> None:
         self._queue = queue
         self._conversations = conversations
@@ -61,6 +64,7 @@ class Worker:
         self._delivery = delivery or Delivery(web_outbox)
         self._coalesce = coalesce_seconds  # messenger fragments this close together are one turn
         self._handoff = handoff_requests
+        self._desk = handoff  # cases and the inbox; without it, requests for a person are only recorded
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._stopping = asyncio.Event()
         self.held: set[int] = set()
@@ -71,10 +75,12 @@ class Worker:
         log.info("worker %s started on %d partitions", self.owner, self._queue.partitions)
         await self._heartbeat()
         beat = asyncio.create_task(self._keep_beating())
+        house = asyncio.create_task(self._keep_house())
         try:
             await asyncio.gather(*(self._run_partition(p) for p in range(self._queue.partitions)))
         finally:
             beat.cancel()
+            house.cancel()
             with contextlib.suppress(Exception):
                 await self._queue.leave(self.owner)
         log.info("worker %s stopped", self.owner)
@@ -94,6 +100,15 @@ class Worker:
                 await self._heartbeat()
             except Exception:
                 log.warning("worker heartbeat failed; retrying", exc_info=True)
+
+    async def _keep_house(self) -> None:
+        """The handoff's periodic work (overflow to the supervisors' queue), every few seconds."""
+        while self._desk and not self._stopping.is_set():
+            try:
+                await self._desk.housekeeping()
+            except Exception:
+                log.warning("handoff housekeeping failed; retrying", exc_info=True)
+            await self._sleep(HOUSEKEEPING_SECONDS)
 
     async def _run_partition(self, partition: int) -> None:
         while not self._stopping.is_set():
@@ -175,6 +190,16 @@ class Worker:
         await self._conversations.touch(message.conversation_id, message.channel, language)
         if message.kind == "location" and message.latitude is not None and message.longitude is not None:
             await self._conversations.set_location(message.conversation_id, message.latitude, message.longitude)
+        # (The safety triage step goes here, right after the language is settled.)
+
+        # Handoff: while a case is open (state "queued" or "human") the message goes into the case, live to
+        # the counsellor, and the bot stays silent.
+        if self._desk and conversation.state in ("queued", "human"):
+            await self._desk.on_user_message(message, language)
+            await self._finish_early(message, started, "to_case")
+            return True
+        if self._desk:
+            await self._desk.record(message.conversation_id, "user", [message.text])
         if message.kind in ("location", "media") and not message.text.strip():
             # Nothing for Rasa: say that the location was noted, or that only text is understood yet.
             kind = "location_saved" if message.kind == "location" else "media_only"
@@ -184,9 +209,11 @@ class Worker:
         reply = await self._ask_rasa_until_answered(entry, message, language)
         if reply is None:
             return False
-        for signal in reply.signals:
-            await self._signal(message, language, signal)
         await self._deliver(message, reply.messages)
+        if self._desk:
+            await self._desk.record(message.conversation_id, "bot", [m.text for m in reply.messages])
+        for signal in reply.signals:  # after the replies: the user reads the bot's answer, then the handoff's
+            await self._signal(message, language, signal)
         total = time.perf_counter() - started
         metrics.WORKER_MESSAGES.labels(result="answered").inc()
         metrics.WORKER_OVERHEAD.observe(max(total - reply.seconds, 0.0))
@@ -195,9 +222,21 @@ class Worker:
             await self._web.finish(message.message_id, {"rasa": reply.seconds * 1000, "worker": total * 1000})
         return True
 
+    async def _finish_early(self, message: InboundMessage, started: float, result: str) -> None:
+        """Count a message finished without asking Rasa, and release a web chat request waiting for it."""
+        metrics.WORKER_MESSAGES.labels(result=result).inc()
+        if message.channel == "web":
+            await self._web.finish(message.message_id, {"worker": (time.perf_counter() - started) * 1000})
+
     async def _signal(self, message: InboundMessage, language: str, signal: dict[str, Any]) -> None:
-        """Act on a signal for the gateway (a custom JSON reply from the assistant, or the safety triage)."""
-        if "handoff" in signal:
+        """Act on a signal for the gateway (a custom JSON reply from the assistant, or the safety triage).
+
+        {"handoff": reason, "urgent": bool, "topic": id} opens a case (handoff/desk.py), {"privacy": "erase"}
+        erases the user's data; {"profile": ...} is stored by the assistant's side.
+        """
+        if self._desk:
+            await self._desk.on_signal(message, language, signal)
+        elif "handoff" in signal:
             await self._handoff.record(message.conversation_id, message.channel, language, signal["handoff"])
 
     async def _ask_rasa_until_answered(

@@ -4,10 +4,12 @@ configured with all three channels pointing at them, shared by the tests of a se
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 import redis as redis_sync
 
@@ -106,3 +108,35 @@ def gateway_redis() -> redis_sync.Redis:
 def fresh(standins: StandIns) -> StandIns:
     standins.reset()
     return standins
+
+
+def wait_for(check: Callable[[], object], timeout: float = 30, message: str = "condition not met in time") -> None:
+    """Poll until `check()` is truthy."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    raise AssertionError(message)
+
+
+def settle(seconds: float = 2.5) -> None:
+    """Give the gateway time to (wrongly) send more than expected: fragments wait COALESCE_SECONDS."""
+    time.sleep(seconds)
+
+
+def last_intent(stack: LocalStack, conversation_id: str) -> str:
+    """The intent Rasa saw in the conversation's latest user message (Rasa's HTTP API, with the token)."""
+    response = httpx.get(
+        f"{stack.settings.rasa_url}/conversations/{conversation_id}/tracker",
+        params={"token": stack.settings.rasa_token},
+        timeout=10,
+    )
+    response.raise_for_status()
+    return str(response.json()["latest_message"]["intent"]["name"])
+
+
+def greeting(responses: dict, language: str) -> dict:
+    """The domain's greeting in a language: its text and buttons (titles, payloads)."""
+    variant = responses["utter_greet"][language]
+    return {"text": variant["text"], "buttons": [(b["title"], b["payload"]) for b in variant.get("buttons", [])]}

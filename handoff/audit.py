@@ -1,0 +1,38 @@
+"""The audit log: every counsellor action (log in and out, open, claim, reply, note, label, reveal a number,
+transfer, close, hand back, accounts), who did it and when. Never the text of a message.
+
+Owns the Redis key `hd:inbox:audit` (a stream); entries older than INBOX_AUDIT_DAYS are trimmed.
+"""
+
+from __future__ import annotations
+
+import time
+
+from redis.asyncio import Redis
+
+STREAM = "hd:inbox:audit"
+
+
+class Audit:
+    """Appends to and reads the audit log."""
+
+    def __init__(self, redis: Redis, keep_days: int) -> None:
+        self._redis = redis
+        self._keep_ms = keep_days * 24 * 3600 * 1000
+
+    async def log(self, actor: str, action: str, case_id: str = "", detail: str = "") -> None:
+        """Record one action; `detail` names things (a centre, an outcome), never message text."""
+        fields = {"at": str(int(time.time())), "actor": actor, "action": action, "case": case_id, "detail": detail}
+        min_id = f"{int(time.time() * 1000) - self._keep_ms}-0"
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.xadd(STREAM, fields)
+            pipe.xtrim(STREAM, minid=min_id, approximate=True)
+            await pipe.execute()
+
+    async def entries(self, case_id: str | None = None, count: int = 200) -> list[dict[str, str]]:
+        """The newest entries first (only those about one case, if given)."""
+        rows = await self._redis.xrevrange(STREAM, count=count if case_id is None else 10_000)
+        out = [{k.decode(): v.decode() for k, v in fields.items()} for _, fields in rows]
+        if case_id is not None:
+            out = [e for e in out if e.get("case") == case_id][:count]
+        return out

@@ -1,0 +1,174 @@
+"""The gazetteer: recognises a county, raion or town of North-East Romania or Moldova in what a user writes,
+with or without diacritics, with â/î spelled either way and with small misspellings, and gives its point.
+
+Points: the six counties and the Moldovan units from handoff/data/centroids_approx.csv (a copy of
+shared/knowledge/centroids_approx.csv), the eight centre cities from handoff/data/centres.yml, and the city
+point of Bender (FACTS.md 5.3). A town is mapped to the county or raion it belongs to (the table `_TOWNS`),
+so it needs no coordinates of its own.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from handoff.centres import Centres
+
+CENTROIDS = Path(__file__).parent / "data" / "centroids_approx.csv"
+_FUZZY_MIN_CHARS = 5
+_FUZZY_RATIO = 0.84
+
+# Towns and other names -> the unit (county or raion, as named in the CSV) that holds them.
+_TOWNS: dict[str, list[str]] = {
+    "Iași": ["Pașcani", "Hârlău", "Târgu Frumos", "Podu Iloaiei", "Jassy"],
+    "Botoșani": ["Dorohoi", "Darabani", "Săveni", "Flămânzi", "Bucecea"],
+    "Suceava": [
+        "Rădăuți",
+        "Fălticeni",
+        "Câmpulung Moldovenesc",
+        "Vatra Dornei",
+        "Gura Humorului",
+        "Vicovu de Sus",
+        "Dolhasca",
+        "Cajvana",
+        "Salcea",
+        "Milișăuți",
+        "Broșteni",
+    ],
+    "Neamț": ["Roman", "Târgu Neamț", "Bicaz", "Roznov"],
+    "Vaslui": ["Bârlad", "Huși", "Negrești", "Murgeni"],
+    "Bacău": ["Onești", "Moinești", "Comănești", "Dărmănești", "Buhuși", "Slănic Moldova", "Târgu Ocna"],
+    "mun. Chișinău": ["Kishinev", "Kisinev", "Durlești", "Cricova", "Vadul lui Vodă", "Sîngera", "Stăuceni"],
+    "Bălți": ["Beltsy", "Belți"],
+    "Găgăuzia": ["Comrat", "Ceadîr-Lunga", "Vulcănești", "Gagauzia", "Gagauz Yeri"],
+    "Transnistria": ["Tiraspol", "Rîbnița", "Camenca", "Grigoriopol", "Slobozia", "Dnestrovsc", "Pridnestrovie"],
+    "Ocnița": ["Otaci"],
+    "Briceni": ["Lipcani"],
+    "Edineț": ["Cupcini"],
+    "Straseni": ["Strășeni"],
+    "Rîșcani": ["Costești"],
+}
+# Words that name no place (kept out of fuzzy matching so "sunt din" never looks like a place).
+_NOT_PLACES = frozenset(
+    [
+        "sunt",
+        "din",
+        "de",
+        "la",
+        "in",
+        "judetul",
+        "judet",
+        "jud",
+        "raionul",
+        "raion",
+        "orasul",
+        "oras",
+        "comuna",
+        "satul",
+        "municipiul",
+        "mun",
+        "republica",
+        "romania",
+        "moldova",
+        "sono",
+        "vengo",
+        "da",
+        "della",
+        "di",
+        "soy",
+        "del",
+        "el",
+        "la",
+        "provincia",
+        "ciudad",
+        "citta",
+        "paese",
+        "nord",
+        "est",
+    ]
+)
+
+
+def fold(text: str) -> str:
+    """Lower case, no diacritics (ș ş ț ţ ă â î fold to s t a a i), punctuation as spaces."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", plain).split())
+
+
+def _spellings(name: str) -> set[str]:
+    """The ways a name is typed: as is, â and î swapped (Rîșcani / Râșcani), "mun." dropped."""
+    base = name.replace("mun. ", "")
+    variants = {base, base.replace("î", "â"), base.replace("â", "î"), base.replace("-", " ")}
+    return {fold(v) for v in variants}
+
+
+@dataclass(frozen=True)
+class Place:
+    """A recognised place: its name, country (RO/MD), point and kind (county, raion, city)."""
+
+    name: str
+    country: str
+    lat: float
+    lon: float
+    kind: str
+
+
+class Gazetteer:
+    """Finds the place a text names."""
+
+    def __init__(self, places: list[tuple[str, Place]]) -> None:
+        self._by_spelling: dict[str, Place] = {}
+        for spelling, place in places:
+            self._by_spelling.setdefault(spelling, place)
+        self._longest = max(len(s.split()) for s in self._by_spelling)
+
+    @classmethod
+    def load(cls, centres: Centres, path: Path = CENTROIDS) -> Gazetteer:
+        """Counties and raions from the CSV, the centre cities, Bender, and the towns of `_TOWNS`."""
+        entries: list[tuple[str, Place]] = []
+        units: dict[str, Place] = {}
+        for centre in centres.all():  # a city's own point first: "Iași" is the centre city
+            place = Place(centre.name, centre.country, centre.lat, centre.lon, "city")
+            entries += [(s, place) for s in _spellings(centre.name)]
+        with path.open(encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                kind = "county" if row["country"] == "RO" else "raion"
+                place = Place(
+                    row["name"], row["country"], float(row["lat_approx"]), float(row["lon_approx"]), kind
+                )
+                units[row["name"]] = place
+                entries += [(s, place) for s in _spellings(row["name"])]
+        bender = Place("Bender", "MD", 46.832, 29.478, "city")  # FACTS.md 5.3, city point
+        entries += [(s, bender) for s in ("bender", "tighina")]
+        for unit, towns in _TOWNS.items():
+            for town in towns:
+                entries += [(s, units[unit]) for s in _spellings(town)]
+        return cls(entries)
+
+    def find(self, text: str) -> Place | None:
+        """The place named in `text`: an exact name first (longest wins), else the closest misspelling."""
+        words = fold(text).split()
+        grams = [
+            " ".join(words[i : i + n])
+            for n in range(min(self._longest, len(words)), 0, -1)
+            for i in range(len(words) - n + 1)
+        ]
+        for gram in grams:
+            if gram in self._by_spelling:
+                return self._by_spelling[gram]
+        best: tuple[float, Place | None] = (0.0, None)
+        for gram in grams:
+            if len(gram) < _FUZZY_MIN_CHARS or gram in _NOT_PLACES:
+                continue
+            for spelling, place in self._by_spelling.items():
+                if abs(len(spelling) - len(gram)) > 3:
+                    continue
+                ratio = difflib.SequenceMatcher(None, gram, spelling).ratio()
+                if ratio > best[0]:
+                    best = (ratio, place)
+        return best[1] if best[0] >= _FUZZY_RATIO else None

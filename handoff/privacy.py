@@ -1,0 +1,68 @@
+"""\"Delete my data\": erases everything the helpdesk keeps about one conversation, after the user confirmed.
+
+What goes: the gateway's conversation keys (`hd:conv:{conversation}` and its sub-keys), the transcript,
+the web chat's message stream (`hd:web:out:{sender}`), the personal fields and timelines of the
+conversation's cases (open ones are closed with outcome "erased"), its entries in the old request log
+(`hd:handoff:requests`) and Rasa's tracker (`rasa:tracker:{conversation}` in database RASA_REDIS_DB;
+Rasa 3.6's RedisTrackerStore key is key_prefix + ":tracker:" + sender id). Subscriptions belong to the
+broadcasts issue, which erases them when it lands. Everything else expires after RETENTION_DAYS on its own.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from redis.asyncio import Redis
+
+from channels.conversations import Conversations
+from handoff.cases import Cases
+from handoff.events import Events
+from handoff.requests import STREAM as REQUESTS_STREAM
+from handoff.transcript import Transcripts
+
+log = logging.getLogger(__name__)
+RASA_TRACKER_PREFIX = "rasa:tracker:"
+
+
+class Eraser:
+    """Erases one conversation's personal data."""
+
+    def __init__(
+        self,
+        *,
+        redis: Redis,
+        rasa_redis: Redis,
+        conversations: Conversations,
+        cases: Cases,
+        transcripts: Transcripts,
+        events: Events,
+    ) -> None:
+        self._redis = redis
+        self._rasa = rasa_redis
+        self._conversations = conversations
+        self._cases = cases
+        self._transcripts = transcripts
+        self._events = events
+
+    async def erase(self, conversation_id: str, channel: str, user_id: str) -> int:
+        """Erase the conversation's data; the number of cases whose personal fields were erased."""
+        cases = await self._cases.of_conversation(conversation_id)
+        for case in cases:
+            was_open = case.is_open
+            await self._cases.erase_personal(case)
+            if was_open:
+                await self._events.publish("case_updated", case.id, case.centre)
+        await self._conversations.erase(conversation_id)
+        await self._transcripts.erase(conversation_id)
+        if channel == "web":
+            await self._redis.delete(f"hd:web:out:{user_id}")
+        stale = [
+            entry_id
+            for entry_id, fields in await self._redis.xrange(REQUESTS_STREAM)
+            if fields.get(b"conversation_id", b"").decode() == conversation_id
+        ]
+        if stale:
+            await self._redis.xdel(REQUESTS_STREAM, *stale)
+        await self._rasa.delete(RASA_TRACKER_PREFIX + conversation_id)
+        log.info("erased a conversation's data on request (%d cases)", len(cases))
+        return len(cases)

@@ -1,0 +1,101 @@
+"""Handoff through the web chat, end to end (real gateway, worker, Rasa with the trained model, Redis): a request
+for a person opens a case, the desk asks where the person is from and routes the case to the nearest centre,
+tells the user who will answer and when, and keeps the bot silent while the case is open."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import redis as redis_sync
+
+from handoff.texts import text as handoff_text
+from tests.conftest import Stack, post
+
+CENTRE_NAMES = {"iasi": "Iași", "botosani": "Botoșani", "ungheni": "Ungheni", "chisinau": "Chișinău"}
+
+
+def conversation(redis_client: redis_sync.Redis, sender: str) -> dict[str, str]:
+    raw = redis_client.hgetall(f"hd:conv:web:{sender}")
+    return {k.decode(): v.decode() for k, v in raw.items()}
+
+
+def case_of(redis_client: redis_sync.Redis, case_id: str) -> dict[str, str]:
+    return {k.decode(): v.decode() for k, v in redis_client.hgetall(f"hd:case:{case_id}").items()}
+
+
+def timeline(redis_client: redis_sync.Redis, case_id: str) -> list[dict]:
+    return [json.loads(x) for x in redis_client.lrange(f"hd:case:{case_id}:timeline", 0, -1)]
+
+
+@pytest.mark.parametrize(
+    ("language", "greeting", "ask", "origin", "centre"),
+    [
+        ("ro", "bună ziua", "vreau să vorbesc cu un om", "sunt din Pascani, judetul Iasi", "iasi"),
+        ("it", "buongiorno a tutti", "voglio parlare con una persona vera", "vengo da Dorohoi", "botosani"),
+        ("es", "hola, buenas tardes", "quiero hablar con una persona", "soy de Balti", "ungheni"),
+    ],
+)
+def test_a_request_for_a_person_opens_a_case_routed_by_origin_and_the_bot_goes_silent(
+    stack: Stack,
+    sender: str,
+    redis_client: redis_sync.Redis,
+    responses: dict,
+    language: str,
+    greeting: str,
+    ask: str,
+    origin: str,
+    centre: str,
+) -> None:
+    post(stack, sender, greeting)
+    body = post(stack, sender, ask).json()
+    texts = [m["text"] for m in body["messages"]]
+    assert texts[0] == responses["utter_human_requested"][language]["text"]
+    assert texts[-1] == handoff_text("ask_origin", language)
+    assert body["messages"][-1]["buttons"][0]["payload"] == "/origin_other"
+    conv = conversation(redis_client, sender)
+    assert conv["state"] == "queued" and conv["awaiting"] == "origin"
+    case_id = conv["case"]
+    assert case_of(redis_client, case_id)["reason"] == "user_request"
+
+    body = post(stack, sender, origin).json()
+    [who] = [m["text"] for m in body["messages"]]
+    assert CENTRE_NAMES[centre] in who
+    assert who.startswith(handoff_text("who", language).split("{centre}")[0])
+    case = case_of(redis_client, case_id)
+    assert case["centre"] == centre and case["state"] == "waiting"
+    assert redis_client.zscore(f"hd:cases:queue:{centre}", case_id) is not None
+    assert "awaiting" not in conversation(redis_client, sender)
+
+    # While the case is open the bot is silent and the user's messages go into the case.
+    body = post(stack, sender, "mai e cineva acolo?").json()
+    assert body["messages"] == []
+    entries = timeline(redis_client, case_id)
+    assert [e["text"] for e in entries if e["kind"] == "user"][-2:] == [origin, "mai e cineva acolo?"]
+    before = [e for e in entries if e.get("before_handoff")]
+    assert before[0] == {**before[0], "kind": "user", "text": greeting}
+    assert any(e["kind"] == "bot" for e in before)
+
+
+def test_the_menu_button_and_an_unknown_place_go_to_the_default_centre(
+    stack: Stack, sender: str, redis_client: redis_sync.Redis
+) -> None:
+    post(stack, sender, "bună ziua")
+    post(stack, sender, "/request_human")
+    case_id = conversation(redis_client, sender)["case"]
+    body = post(stack, sender, "/origin_other").json()
+    assert "Iași" in body["messages"][0]["text"]  # HANDOFF_DEFAULT_CENTRE is iasi
+    assert case_of(redis_client, case_id)["centre"] == "iasi"
+
+
+def test_asking_again_while_a_case_is_open_opens_no_second_case(
+    stack: Stack, sender: str, redis_client: redis_sync.Redis
+) -> None:
+    post(stack, sender, "bună ziua")
+    post(stack, sender, "/request_human")
+    post(stack, sender, "Suceava")
+    case_id = conversation(redis_client, sender)["case"]
+    assert post(stack, sender, "/request_human").json()["messages"] == []
+    assert conversation(redis_client, sender)["case"] == case_id
+    assert redis_client.scard(f"hd:cases:conv:web:{sender}") == 1
+    assert case_of(redis_client, case_id)["centre"] == "suceava"

@@ -121,18 +121,15 @@ def test_out_of_scope_offers_topics_and_a_counsellor(stack: Stack, sender: str, 
     assert "/request_human" in [b["payload"] for b in body["messages"][0]["buttons"]]
 
 
-def test_a_request_for_a_person_is_recorded(stack: Stack, sender: str, responses: dict, redis_client) -> None:
+def test_a_request_for_a_person_opens_a_case(stack: Stack, sender: str, responses: dict, redis_client) -> None:
     body = post(stack, sender, "quiero hablar con una persona real, por favor").json()
-    assert strip_ids(body["messages"]) == [expected(responses, "utter_human_requested", "es")]
-    requests = [
-        {k.decode(): v.decode() for k, v in fields.items()}
-        for _, fields in redis_client.xrange("hd:handoff:requests")
-    ]
-    mine = [r for r in requests if r["conversation_id"] == f"web:{sender}"]
-    assert len(mine) == 1
-    assert mine[0]["language"] == "es"
-    assert mine[0]["reason"] == "user_request"
-    assert redis_client.ttl("hd:handoff:requests") > 0
+    assert strip_ids(body["messages"])[0] == expected(responses, "utter_human_requested", "es")
+    case_id = redis_client.hget(f"hd:conv:web:{sender}", "case").decode()  # see tests/test_handoff.py
+    case = {k.decode(): v.decode() for k, v in redis_client.hgetall(f"hd:case:{case_id}").items()}
+    assert case["conversation_id"] == f"web:{sender}"
+    assert case["language"] == "es"
+    assert case["reason"] == "user_request"
+    assert redis_client.ttl(f"hd:case:{case_id}") > 0
 
 
 def test_a_resent_message_id_is_answered_once(stack: Stack, sender: str) -> None:

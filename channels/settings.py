@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     inbox_session_hours: float = Field(default=12.0, gt=0)
     inbox_login_attempts: int = Field(default=5, ge=1)  # failed logins per account per 15 minutes
     inbox_audit_days: int = Field(default=365, ge=1)
+    # Approved WhatsApp templates (Twilio ContentSid) a counsellor sends outside the 24-hour window; {{1}} is
+    # the centre's name. Empty: the inbox says that no template is configured.
+    whatsapp_counsellor_template_ro: str = ""
+    whatsapp_counsellor_template_it: str = ""
+    whatsapp_counsellor_template_es: str = ""
 
     # Messenger channels (added by the channels issue; see docs/channels.md).
     telegram_send_rate: float = Field(default=25.0, gt=0)  # messages per second, all processes together

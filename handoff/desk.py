@@ -14,7 +14,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from channels.conversations import Conversations
-from channels.delivery import Delivery, UnknownChannel
+from channels.delivery import Delivery, OutsideWindow, UnknownChannel
 from channels.messages import InboundMessage, OutboundMessage
 from handoff import texts
 from handoff.cases import Case, Cases
@@ -184,6 +184,8 @@ class HandoffDesk:
             await self.delivery.send(channel, user_id, messages, reply_to=reply_to, lane="reply")
         except UnknownChannel:
             log.error("no outbox for channel %s; %d handoff messages not sent", channel, len(messages))
+        except OutsideWindow:
+            log.warning("%s: 24-hour window closed; %d handoff messages not sent", channel, len(messages))
 
     async def return_to_bot(self, case: Case) -> None:
         """The conversation of a closed or handed-back case is answered by the bot again."""

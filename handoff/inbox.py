@@ -12,6 +12,7 @@ import statistics
 import time
 from typing import Any
 
+from channels.delivery import OutsideWindow, UnknownChannel
 from channels.messages import OutboundMessage
 from handoff import texts
 from handoff.accounts import Account, Accounts
@@ -41,8 +42,16 @@ def mask(user_id: str) -> str:
 class Inbox:
     """The counsellors' actions on cases."""
 
-    def __init__(self, desk: HandoffDesk, accounts: Accounts, audit: Audit, claim_seconds: int) -> None:
+    def __init__(
+        self,
+        desk: HandoffDesk,
+        accounts: Accounts,
+        audit: Audit,
+        claim_seconds: int,
+        templates: dict[str, str] | None = None,
+    ) -> None:
         self.desk = desk
+        self.templates = templates or {}  # language -> the approved WhatsApp template (ContentSid)
         self.accounts = accounts
         self.audit = audit
         self.claim_seconds = claim_seconds
@@ -115,16 +124,19 @@ class Inbox:
             "closed_at": case.closed_at,
             "outcome": case.outcome,
             "window_open": window,
+            "template_ready": bool(self.templates.get(case.language) or self.templates.get("ro")),
             "timeline": await self.desk.cases.timeline(case.id),
             "mine": holder == account.username,
         }
 
     async def _window_open(self, case: Case) -> bool | None:
         """Whether free text can reach the user (WhatsApp's 24-hour window); None where no window applies."""
-        check = getattr(self.desk.delivery, "window_open", None)
-        if case.channel != "whatsapp" or check is None:
+        if case.channel != "whatsapp" or not case.is_open:
             return None
-        return bool(await check(case.channel, case.user_id))
+        try:
+            return await self.desk.delivery.window_open(case.channel, case.user_id)
+        except UnknownChannel:
+            return None
 
     async def reveal(self, account: Account, case_id: str) -> str:
         """The user's full id (phone number); the reveal is logged."""
@@ -167,19 +179,26 @@ class Inbox:
         if not text or len(text) > MAX_REPLY_CHARS:
             raise InboxError(422, f"a reply has 1 to {MAX_REPLY_CHARS} characters")
         case = await self._mine(account, case_id)
-        if await self._window_open(case) is False:
-            raise InboxError(409, "outside the WhatsApp 24-hour window: send the approved template")
-        await self.desk.send(case.channel, case.user_id, [OutboundMessage(text)])
+        try:
+            await self.desk.delivery.send(case.channel, case.user_id, [OutboundMessage(text)], lane="reply")
+        except OutsideWindow as exc:
+            raise InboxError(409, "outside the WhatsApp 24-hour window: send the approved template") from exc
+        except UnknownChannel as exc:
+            raise InboxError(409, f"the {case.channel} channel is off") from exc
         await self._replied(account, case, text, "reply")
 
     async def send_template(self, account: Account, case_id: str) -> None:
         """WhatsApp outside the 24-hour window: send the approved template that invites the user to write."""
         case = await self._mine(account, case_id)
-        send = getattr(self.desk.delivery, "send_template", None)
-        if case.channel != "whatsapp" or send is None:
+        if case.channel != "whatsapp":
             raise InboxError(409, "templates are for WhatsApp outside the 24-hour window")
-        await send(case.channel, case.user_id, "counsellor_reply", case.language)
-        await self._replied(account, case, "[template: counsellor_reply]", "template")
+        template = self.templates.get(case.language) or self.templates.get("ro", "")
+        if not template:
+            raise InboxError(409, "no approved template is configured (WHATSAPP_COUNSELLOR_TEMPLATE_*)")
+        centre = self.desk.centres.get(case.centre)
+        variables = {"1": centre.name if centre else case.centre}
+        await self.desk.delivery.send_template(case.channel, case.user_id, template, variables)
+        await self._replied(account, case, f"[template {template}]", "template")
 
     async def _replied(self, account: Account, case: Case, text: str, action: str) -> None:
         await self.desk.cases.add(case, "counsellor", text, by=account.username)

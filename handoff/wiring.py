@@ -77,7 +77,18 @@ class HandoffServices:
             overflow_seconds=int(settings.handoff_overflow_minutes * 60),
         )
         accounts = Accounts(redis)
-        inbox = Inbox(desk, accounts, audit, claim_seconds=int(settings.inbox_claim_minutes * 60))
+        templates = {
+            "ro": settings.whatsapp_counsellor_template_ro,
+            "it": settings.whatsapp_counsellor_template_it,
+            "es": settings.whatsapp_counsellor_template_es,
+        }
+        inbox = Inbox(
+            desk,
+            accounts,
+            audit,
+            claim_seconds=int(settings.inbox_claim_minutes * 60),
+            templates={k: v for k, v in templates.items() if v},
+        )
         sessions = Sessions(
             redis, int(settings.inbox_session_hours * 3600), settings.inbox_login_attempts, settings.secure_cookies
         )

@@ -165,6 +165,8 @@ async function openCase(id) {
   $("#claim").textContent = owner && !c.mine ? `Claim (held by ${owner})` : "Claim";
   for (const sel of ["#transfer-box", "#close-box", "#handback", "#compose", "#labels-form"]) $(sel).hidden = !open;
   $("#window").hidden = c.window_open !== false;
+  $("#template").disabled = !c.template_ready || !c.mine;
+  $("#template").textContent = c.template_ready ? "Send the template" : "No approved template configured";
   $("#send").disabled = !c.mine && $("input[name=mode]:checked").value === "reply";
   $("#timeline").replaceChildren(...c.timeline.map(timelineEntry));
   $("#timeline").lastElementChild?.scrollIntoView({ block: "nearest" });

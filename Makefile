@@ -3,12 +3,14 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PY311 ?= $(shell command -v python3.11 || command -v python3)
 
-.PHONY: help setup venvs model redis run test lint validate rasa-test pytest browser bench lock-rasa clean
+.PHONY: help setup venvs model redis run test lint validate rasa-test pytest browser bench knowledge nlu-report lock-rasa clean
 
 help:
 	@echo "make run    - set up (venvs, model, Redis) and run the helpdesk: open http://localhost:8000/chat"
 	@echo "make test   - set up and run every test (lint, Rasa data validation, rasa test, pytest)"
 	@echo "make bench  - benchmarks (language detection, gateway overhead)"
+	@echo "make knowledge  - the review page of every answer in three languages (results/knowledge.html)"
+	@echo "make nlu-report - cross-validation per language and safety triage figures (docs/nlu-report.md)"
 
 venvs:
 	@$(PY311) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed for the gateway"'
@@ -49,6 +51,12 @@ test: setup browser lint validate rasa-test pytest
 bench: setup
 	.venv/bin/python bench/language.py
 	HELPDESK_MODEL="$$(ops/model.sh)" .venv/bin/python bench/gateway_overhead.py
+
+knowledge: venvs
+	.venv/bin/python -m knowledge page --out results/knowledge.html
+
+nlu-report: venvs
+	.venv/bin/python -m ops.nlu_report
 
 lock-rasa:
 	.venv-rasa/bin/pip freeze --exclude-editable | sed '1i # Rasa 3.6 venv, full resolved set (make lock-rasa)' > requirements/rasa.txt

@@ -1,7 +1,7 @@
 """Signals a request for a person to the gateway, which records it for the counsellors.
 
-The signal is a custom JSON message (`{"handoff": "user_request"}`): the gateway takes it out of the
-replies and files the request, so the action server needs no access to the gateway's data.
+The signal is a custom JSON message (`{"handoff": "user_request", "urgent": false}`): the gateway takes
+it out of the replies and files the request, so the action server needs no access to the gateway's data.
 """
 
 from __future__ import annotations
@@ -23,5 +23,5 @@ class ActionRequestHuman(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Emit the handoff signal."""
-        dispatcher.utter_message(json_message={"handoff": "user_request"})
+        dispatcher.utter_message(json_message={"handoff": "user_request", "urgent": False, "topic": None})
         return []

@@ -21,6 +21,7 @@ class Conversation:
     conversation_id: str
     language: str | None = None
     state: str = "bot"
+    country: str | None = None  # where the user said they are (it, es, ro, md, other)
 
 
 class Conversations:
@@ -38,7 +39,7 @@ class Conversations:
         """The conversation's facts; a new conversation has no language yet and is answered by the bot."""
         raw = await self._redis.hgetall(self._key(conversation_id))
         data = {k.decode(): v.decode() for k, v in raw.items()}
-        return Conversation(conversation_id, data.get("language"), data.get("state", "bot"))
+        return Conversation(conversation_id, data.get("language"), data.get("state", "bot"), data.get("country"))
 
     async def touch(self, conversation_id: str, channel: str, language: str) -> None:
         """Record activity and the conversation's language, restarting its retention period."""

@@ -30,6 +30,9 @@ from channels.rasa_client import RasaClient, RasaReply, RasaUnavailable
 from channels.web_outbox import WebOutbox
 from handoff.desk import HandoffDesk
 from handoff.requests import HandoffRequests
+from knowledge.cards import COUNTRIES
+from safety.alert import SAFETY_SIGNAL, hotline_message
+from safety.triage import assess
 
 log = logging.getLogger(__name__)
 
@@ -190,16 +193,27 @@ class Worker:
         await self._conversations.touch(message.conversation_id, message.channel, language)
         if message.kind == "location" and message.latitude is not None and message.longitude is not None:
             await self._conversations.set_location(message.conversation_id, message.latitude, message.longitude)
-        # (The safety triage step goes here, right after the language is settled.)
+        # Safety first: danger signs get the hotline of the user's country before anything else answers,
+        # whoever owns the conversation and whether or not Rasa is up; the case is then opened as urgent.
+        alert = assess(message.text)
+        if alert.urgent:
+            metrics.SAFETY_ALERTS.inc()
+            await self._deliver(message, [hotline_message(language, conversation.country, message.text)])
 
         # Handoff: while a case is open (state "queued" or "human") the message goes into the case, live to
         # the counsellor, and the bot stays silent.
         if self._desk and conversation.state in ("queued", "human"):
             await self._desk.on_user_message(message, language)
+            if alert.urgent:
+                await self._signal(message, language, SAFETY_SIGNAL)
             await self._finish_early(message, started, "to_case")
             return True
         if self._desk:
             await self._desk.record(message.conversation_id, "user", [message.text])
+        if alert.urgent:
+            await self._signal(message, language, SAFETY_SIGNAL)
+            await self._finish_early(message, started, "safety_alert")
+            return True
         if message.kind in ("location", "media") and not message.text.strip():
             # Nothing for Rasa: say that the location was noted, or that only text is understood yet.
             kind = "location_saved" if message.kind == "location" else "media_only"
@@ -234,6 +248,9 @@ class Worker:
         {"handoff": reason, "urgent": bool, "topic": id} opens a case (handoff/desk.py), {"privacy": "erase"}
         erases the user's data; {"profile": ...} is stored by the assistant's side.
         """
+        profile = signal.get("profile")
+        if isinstance(profile, dict) and profile.get("country") in COUNTRIES:
+            await self._conversations.set_fields(message.conversation_id, country=profile["country"])
         if self._desk:
             await self._desk.on_signal(message, language, signal)
         elif "handoff" in signal:

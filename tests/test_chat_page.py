@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from knowledge.cards import knowledge
+from knowledge.render import country_question, render
 from tests.conftest import ROOT, Stack
 
 CHROMIUM = "/usr/bin/chromium"
@@ -59,8 +61,10 @@ def test_a_visitor_is_greeted_in_the_phones_language_and_can_use_the_menu(
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "chat-greeting-it.png"))
 
-    page.get_by_role("button", name=greeting["buttons"][2]["title"]).click()  # trafficking signs
-    answer = page.locator(".msg.bot").nth(1)
+    page.get_by_role("button", name=greeting["buttons"][2]["title"]).click()  # trafficking: its questions
+    help_title = knowledge()["trafficking_help"].title["it"]
+    page.get_by_role("button", name=help_title, exact=True).click()
+    answer = page.locator(".msg.bot").nth(2)
     expect(answer).to_contain_text("800 290 290", timeout=30_000)
     hrefs = [a.get_attribute("href") for a in answer.locator("a").all()]
     assert "tel:800290290" in hrefs and "tel:112" in hrefs and "tel:+37322233309" in hrefs  # tap to call
@@ -79,10 +83,12 @@ def test_typing_in_spanish_and_switching_to_romanian(stack: Stack, browser: Brow
     page.locator("#text").fill("hola, mi jefe no me paga el sueldo")
     page.locator("#text").press("Enter")
     expect(page.locator(".msg.me").last).to_have_text("hola, mi jefe no me paga el sueldo")
-    expect(page.locator(".msg.bot").last).to_contain_text(
-        responses["utter_topic_rights"]["es"]["text"].split("\n")[0], timeout=30_000
-    )
-    page.get_by_role("button", name="RO").click()
+    expect(page.locator(".msg.bot").last).to_contain_text(country_question("es")["text"], timeout=30_000)
+    page.get_by_role("button", name="España", exact=True).click()
+    cards = knowledge()
+    first_line = render(cards, cards["rights_unpaid_wages"], "es", "es")["text"].split("\n")[0]
+    expect(page.locator(".msg.bot").last).to_contain_text(first_line, timeout=30_000)
+    page.get_by_role("button", name="RO", exact=True).click()
     expect(page.locator(".msg.bot").last).to_contain_text(
         responses["utter_menu"]["ro"]["text"].split("\n")[0], timeout=30_000
     )

@@ -7,6 +7,8 @@ import json
 import httpx
 import pytest
 
+from knowledge.cards import knowledge
+from knowledge.render import country_question, render
 from tests.conftest import Stack, post
 
 MENU_PAYLOADS = ["/topic_rights", "/topic_mobility", "/topic_trafficking", "/topic_return", "/request_human"]
@@ -19,6 +21,13 @@ def expected(responses: dict, name: str, language: str) -> dict:
         for b in variant.get("buttons", [])
     ]
     return {"text": variant["text"], "buttons": buttons}
+
+
+def card(card_id: str, language: str, country: str | None = None) -> dict:
+    """The message of a knowledge card, as the assistant sends it."""
+    cards = knowledge()
+    message = render(cards, cards[card_id], language, country)
+    return {"text": message["text"], "buttons": message["buttons"]}
 
 
 def strip_ids(messages: list[dict]) -> list[dict]:
@@ -48,27 +57,43 @@ def test_greeting_is_answered_in_its_language_with_the_menu(
 
 
 @pytest.mark.parametrize(
-    ("language", "question", "answer"),
+    ("language", "question", "answer", "country"),
     [
-        ("ro", "nu mi-au platit salariul de doua luni", "utter_topic_rights"),
-        ("it", "il datore di lavoro non mi paga lo stipendio", "utter_topic_rights"),
-        ("es", "mi jefe no me paga el sueldo", "utter_topic_rights"),
-        ("ro", "vreau sa ma intorc acasa in romania, ce ajutor exista", "utter_topic_return"),
-        ("it", "voglio tornare in Moldavia, ci sono programmi di aiuto?", "utter_topic_return"),
-        ("es", "quiero volver a mi pais, hay ayudas para el retorno?", "utter_topic_return"),
+        ("ro", "nu mi-au platit salariul de doua luni, sunt in Italia", "rights_unpaid_wages", "it"),
+        ("it", "il datore di lavoro non mi paga lo stipendio, lavoro in Spagna", "rights_unpaid_wages", "es"),
+        ("es", "mi jefe no me paga el sueldo, estoy en España", "rights_unpaid_wages", "es"),
+        ("ro", "cum imi echivalez diploma de facultate luata in strainatate", "return_diplomas", None),
+        ("it", "come funziona il ritorno volontario con l'OIM?", "return_iom", None),
+        ("es", "como se reconoce la trata de personas, que señales hay", "trafficking_signs", None),
     ],
 )
-def test_topic_questions_get_the_topic_answer_in_the_same_language(
-    stack: Stack, sender: str, responses: dict, language: str, question: str, answer: str
+def test_questions_get_their_card_in_the_same_language_and_country(
+    stack: Stack, sender: str, language: str, question: str, answer: str, country: str | None
 ) -> None:
     body = post(stack, sender, question).json()
-    assert strip_ids(body["messages"]) == [expected(responses, answer, language)]
+    assert strip_ids(body["messages"]) == [card(answer, language, country)]
 
 
-def test_menu_buttons_answer_in_the_conversation_language(stack: Stack, sender: str, responses: dict) -> None:
+def test_the_country_is_asked_once_then_remembered(stack: Stack, sender: str) -> None:
+    body = post(stack, sender, "nu mi-au platit salariul pe doua luni").json()
+    assert strip_ids(body["messages"]) == [country_question("ro")]
+    body = post(stack, sender, '/set_country{"country":"es"}').json()
+    assert strip_ids(body["messages"]) == [card("rights_unpaid_wages", "ro", "es")]
+    body = post(stack, sender, "unde fac plangere impotriva patronului?").json()
+    assert strip_ids(body["messages"]) == [card("rights_complain", "ro", "es")]
+
+
+def test_a_topic_lists_its_questions(stack: Stack, sender: str) -> None:
     post(stack, sender, "buongiorno a tutti")
-    body = post(stack, sender, "/topic_trafficking").json()
-    assert strip_ids(body["messages"]) == [expected(responses, "utter_topic_trafficking", "it")]
+    body = post(stack, sender, "/topic_return").json()
+    payloads = [b["payload"] for b in body["messages"][0]["buttons"]]
+    assert payloads == [f"/{c.id}" for c in knowledge().by_topic("return") if c.asked]
+
+
+def test_menu_buttons_answer_in_the_conversation_language(stack: Stack, sender: str) -> None:
+    post(stack, sender, "buongiorno a tutti")
+    body = post(stack, sender, "/trafficking_help").json()
+    assert strip_ids(body["messages"]) == [card("trafficking_help", "it")]
     assert "800 290 290" in body["messages"][0]["text"]
 
 
@@ -144,8 +169,14 @@ def test_a_resent_message_id_is_answered_once(stack: Stack, sender: str) -> None
 
 def test_one_conversation_is_answered_in_order(stack: Stack, sender: str, responses: dict) -> None:
     """Messages posted back to back without waiting are answered one at a time, in order."""
-    texts = ["buna ziua", "/topic_rights", "/topic_mobility", "/topic_return", "multumesc frumos"]
-    names = ["utter_greet", "utter_topic_rights", "utter_topic_mobility", "utter_topic_return", "utter_thank"]
+    texts = ["buna ziua", "/mobility_eu_citizens", "/return_diplomas", "/trafficking_signs", "multumesc frumos"]
+    expected_texts = [
+        responses["utter_greet"]["ro"]["text"],
+        card("mobility_eu_citizens", "ro")["text"],
+        card("return_diplomas", "ro")["text"],
+        card("trafficking_signs", "ro")["text"],
+        responses["utter_thank"]["ro"]["text"],
+    ]
     for text in texts:
         raw = json.dumps({"sender": sender, "text": text})
         # wait=0: the webhook answers as soon as the message is stored, before the worker handles it
@@ -169,7 +200,7 @@ def test_one_conversation_is_answered_in_order(stack: Stack, sender: str, respon
         cursor = page["cursor"]
         if len(got) >= len(texts):
             break
-    assert [m["text"] for m in got] == [responses[n]["ro"]["text"] for n in names]
+    assert [m["text"] for m in got] == expected_texts
 
 
 def test_health_readiness_and_metrics(stack: Stack, sender: str) -> None:

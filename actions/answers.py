@@ -1,0 +1,142 @@
+"""Answers questions with the knowledge cards: a question intent is the id of its card.
+
+`action_answer` sends the card in the user's language, for the country they are in. When the answer
+depends on the country and it is not known yet, it asks first (the card waits in `pending_answer` and is
+sent by `action_set_country`). A country named in the question itself ("in Spagna...") is taken as the
+user's country. `action_more` opens the card a "more" button names; `action_topic_menu` lists a topic's cards.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import cards, country_of, language_of, send, signal
+from knowledge.countries import mentioned
+from knowledge.render import country_question, render
+
+TOPIC_INTENTS = {
+    "topic_rights": "rights",
+    "topic_mobility": "mobility",
+    "topic_trafficking": "trafficking",
+    "topic_return": "return",
+}
+TOPIC_INTROS = {
+    "rights": {
+        "ro": "Drepturile tale la muncă și în străinătate. Alege o întrebare sau scrie-o cu cuvintele tale:",
+        "it": "I tuoi diritti sul lavoro e all'estero. Scegli una domanda o scrivila con parole tue:",
+        "es": "Tus derechos en el trabajo y en el extranjero. Elige una pregunta o escríbela con tus palabras:",
+    },
+    "mobility": {
+        "ro": "Cum pleci legal la muncă. Alege o întrebare sau scrie-o cu cuvintele tale:",
+        "it": "Come partire in regola per lavoro. Scegli una domanda o scrivila con parole tue:",
+        "es": "Cómo ir a trabajar de forma legal. Elige una pregunta o escríbela con tus palabras:",
+    },
+    "trafficking": {
+        "ro": "Trafic și exploatare. Dacă ești în pericol acum, sună la 112. Alege:",
+        "it": "Tratta e sfruttamento. Se sei in pericolo adesso, chiama il 112. Scegli:",
+        "es": "Trata y explotación. Si estás en peligro ahora, llama al 112. Elige:",
+    },
+    "return": {
+        "ro": "Întoarcerea acasă și reintegrarea. Alege o întrebare sau scrie-o cu cuvintele tale:",
+        "it": "Ritorno a casa e reinserimento. Scegli una domanda o scrivila con parole tue:",
+        "es": "Volver a casa y reintegrarse. Elige una pregunta o escríbela con tus palabras:",
+    },
+}
+
+
+def answer(
+    dispatcher: CollectingDispatcher, tracker: Tracker, card_id: str, country: str | None
+) -> list[dict[str, Any]]:
+    """Send one card (or first ask the country it depends on); the slot events to apply."""
+    knowledge = cards()
+    card = knowledge[card_id]
+    language = language_of(tracker)
+    if card.needs_country(country):
+        send(dispatcher, country_question(language))
+        return [SlotSet("pending_answer", card_id)]
+    send(dispatcher, render(knowledge, card, language, country))
+    if card.counsellor:
+        signal(dispatcher, {"handoff": "counsellor_topic", "urgent": False, "topic": card_id})
+    return [SlotSet("last_answer", card_id), SlotSet("pending_answer", None)]
+
+
+def country_events(dispatcher: CollectingDispatcher, tracker: Tracker) -> tuple[str | None, list[dict[str, Any]]]:
+    """The user's country, updated when the latest message names one; the events that record a change."""
+    country = country_of(tracker)
+    named = mentioned(tracker.latest_message.get("text") or "")
+    if named and named != country:
+        signal(dispatcher, {"profile": {"country": named}})
+        return named, [SlotSet("country", named)]
+    return country, []
+
+
+class ActionAnswer(Action):
+    """Answers a question intent with its card."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_answer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Send the card of the latest intent."""
+        card_id = (tracker.latest_message.get("intent") or {}).get("name") or ""
+        if card_id not in cards():
+            dispatcher.utter_message(response="utter_menu")
+            return []
+        country, events = country_events(dispatcher, tracker)
+        return events + answer(dispatcher, tracker, card_id, country)
+
+
+class ActionMore(Action):
+    """Opens the card a "more" button names, or continues from the last card sent."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_more"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Send the named card, or the first "more" card of the last answer, or the menu."""
+        knowledge = cards()
+        card_id = next(tracker.get_latest_entity_values("answer"), None)
+        if card_id not in knowledge:
+            last = tracker.get_slot("last_answer")
+            follow = knowledge[last].variant(country_of(tracker)).more if last in knowledge else ()
+            card_id = follow[0] if follow else None
+        if card_id is None:
+            dispatcher.utter_message(response="utter_menu")
+            return []
+        return answer(dispatcher, tracker, card_id, country_of(tracker))
+
+
+class ActionTopicMenu(Action):
+    """Lists the questions of a topic as buttons."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_topic_menu"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Send the topic's introduction with one button per asked card."""
+        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+        topic = TOPIC_INTENTS.get(intent)
+        if topic is None:
+            dispatcher.utter_message(response="utter_menu")
+            return []
+        language = language_of(tracker)
+        buttons = [
+            {"title": card.title[language], "payload": f"/{card.id}"}
+            for card in cards().by_topic(topic)
+            if card.asked
+        ]
+        dispatcher.utter_message(text=TOPIC_INTROS[topic][language], buttons=buttons)
+        return []

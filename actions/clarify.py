@@ -1,0 +1,92 @@
+"""When the assistant is not sure what the user means: it asks, with buttons for the likeliest questions;
+when it misses twice in a row, a counsellor takes over (a handoff signal, "not_understood").
+
+Only real sentences count as misses: "ok", "si", a number or an emoji are not misunderstandings.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import cards, language_of, signal
+
+MAX_CHOICES = 3
+MISSES = ("nlu_fallback", "out_of_scope")
+TOPIC_TITLES = {
+    "topic_rights": {"ro": "Drepturi la muncă", "it": "Diritti sul lavoro", "es": "Derechos laborales"},
+    "topic_mobility": {"ro": "Muncă legală afară", "it": "Partire in regola", "es": "Trabajar legalmente"},
+    "topic_trafficking": {"ro": "Trafic, exploatare", "it": "Tratta, sfruttamento", "es": "Trata y explotación"},
+    "topic_return": {"ro": "Întoarcerea acasă", "it": "Tornare a casa", "es": "Volver a casa"},
+}
+TEXTS = {
+    "ask": {
+        "ro": "Nu sunt sigur că am înțeles. 🤔 Te referi la una dintre acestea? Sau scrie altfel, mai simplu.",
+        "it": "Non sono sicuro di aver capito. 🤔 Intendi una di queste? Oppure scrivilo in un altro modo.",
+        "es": "No estoy seguro de haberte entendido. 🤔 ¿Te refieres a una de estas? O escríbelo de otra forma.",
+    },
+    "handoff": {
+        "ro": "Îmi pare rău, tot nu te înțeleg. Îți trimit întrebarea unui consilier, care îți va scrie aici.",
+        "it": "Mi dispiace, ancora non ti capisco. Passo la tua domanda a un consulente, che ti scriverà qui.",
+        "es": "Lo siento, sigo sin entenderte. Paso tu pregunta a un asesor, que te escribirá aquí.",
+    },
+}
+
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def is_sentence(text: str) -> bool:
+    """At least two words: something the user meant to say, not an acknowledgement."""
+    return len(_WORD.findall(text or "")) >= 2
+
+
+def missed_before(tracker: Tracker) -> bool:
+    """True when the user message before the latest one was a sentence the assistant did not understand."""
+    users = [e for e in tracker.events if e.get("event") == "user"]
+    if len(users) < 2:
+        return False
+    previous = users[-2]
+    intent = ((previous.get("parse_data") or {}).get("intent") or {}).get("name")
+    return intent in MISSES and is_sentence(previous.get("text") or "")
+
+
+class ActionClarify(Action):
+    """Asks which question the user means, or hands over after a second miss."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_clarify"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Offer the likeliest questions as buttons; on a second miss in a row, signal a handoff."""
+        language = language_of(tracker)
+        if is_sentence(tracker.latest_message.get("text") or "") and missed_before(tracker):
+            dispatcher.utter_message(text=TEXTS["handoff"][language])
+            signal(dispatcher, {"handoff": "not_understood", "urgent": False, "topic": None})
+            return []
+        knowledge = cards()
+        buttons = []
+        for ranked in tracker.latest_message.get("intent_ranking") or []:
+            name = ranked.get("name")
+            if name in knowledge and knowledge[name].asked:
+                buttons.append({"title": knowledge[name].title[language], "payload": f"/{name}"})
+            elif name in TOPIC_TITLES:
+                buttons.append({"title": TOPIC_TITLES[name][language], "payload": f"/{name}"})
+            if len(buttons) == MAX_CHOICES:
+                break
+        buttons.append(
+            {
+                "title": {"ro": "Vorbește cu un om", "it": "Parla con qualcuno", "es": "Hablar con alguien"}[
+                    language
+                ],
+                "payload": "/request_human",
+            }
+        )
+        dispatcher.utter_message(text=TEXTS["ask"][language], buttons=buttons)
+        return []

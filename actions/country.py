@@ -1,0 +1,54 @@
+"""Remembers where the user is now (Italy, Spain, Romania, Moldova or another country).
+
+The country comes from a button (`/set_country{"country": "it"}`) or from the words of the message
+("sunt in Spania", "estoy en Italia"). The gateway is told too (a profile signal), so the safety triage
+can give the hotline of that country. A card that waited for the country is sent right after.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.answers import answer
+from actions.common import cards, language_of, send, signal
+from knowledge.cards import COUNTRIES
+from knowledge.countries import mentioned
+from knowledge.render import COUNTRY_NAMES, country_question
+
+NOTED = {
+    "ro": "Am notat: {country}. Îți răspund pentru țara asta; o poți schimba oricând din meniu.",
+    "it": "Ho annotato: {country}. Ti rispondo per questo paese; puoi cambiarlo quando vuoi dal menu.",
+    "es": "Anotado: {country}. Te respondo para este país; puedes cambiarlo cuando quieras desde el menú.",
+}
+
+
+class ActionSetCountry(Action):
+    """Sets the `country` slot and sends the card that was waiting for it (or the menu)."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_set_country"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Read the country from the button or the text; ask again if there is none."""
+        language = language_of(tracker)
+        country = next(tracker.get_latest_entity_values("country"), None)
+        if country not in COUNTRIES:
+            country = mentioned(tracker.latest_message.get("text") or "")
+        if country is None:
+            send(dispatcher, country_question(language))
+            return []
+        signal(dispatcher, {"profile": {"country": country}})
+        events: list[dict[str, Any]] = [SlotSet("country", country)]
+        pending = tracker.get_slot("pending_answer")
+        if pending in cards():
+            return events + answer(dispatcher, tracker, pending, country)
+        dispatcher.utter_message(text=NOTED[language].format(country=COUNTRY_NAMES[country][language]))
+        dispatcher.utter_message(response="utter_menu")
+        return events

@@ -6,6 +6,8 @@ COPY requirements/gateway.txt requirements/gateway.txt
 RUN pip install --no-cache-dir -r requirements/gateway.txt
 COPY channels channels
 COPY handoff handoff
+COPY knowledge knowledge
+COPY safety safety
 USER gateway
 EXPOSE 8000
 CMD ["python", "-m", "channels", "serve"]

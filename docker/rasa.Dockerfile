@@ -9,6 +9,7 @@ COPY bot bot
 COPY nlu nlu
 COPY stories stories
 COPY actions actions
+COPY knowledge knowledge
 RUN rasa train --domain bot/domain --data nlu stories --config config.yml --out models --fixed-model-name model \
     && chown -R rasa /app
 USER rasa

@@ -122,6 +122,10 @@ class Channel(Protocol):
         """Send one rendered payload; the platform's message id. Raises SendError."""
         ...
 
+    async def warm_up(self) -> None:
+        """Open connections and load what the first send needs, so that the first sends keep the rate."""
+        ...
+
     async def register(self, public_base_url: str) -> str:
         """Point the platform's webhook at this gateway (or say what to configure); a line for the operator."""
         ...

@@ -246,6 +246,7 @@ class OutboxSender:
         self._max_attempts = max_attempts
         self._retry_max = retry_max_seconds
         self._parallel = asyncio.Semaphore(parallel)
+        self._slot_lock = asyncio.Lock()
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._stopping = asyncio.Event()
 
@@ -256,6 +257,10 @@ class OutboxSender:
     async def run(self) -> None:
         """Send until `stop` is called."""
         name = self.channel.name
+        try:
+            await self.channel.warm_up()
+        except Exception:  # the platform may be unreachable now; sending retries anyway
+            log.warning("outbox %s: warm-up failed", name, exc_info=True)
         while not self._stopping.is_set():
             try:
                 if not await self._outbox.hold(name, self.owner):
@@ -338,18 +343,23 @@ class OutboxSender:
         return False
 
     async def _wait_for_slot(self, lane: str) -> bool:
-        """Wait for a send slot; bulk gives way while any reply waits. False if the message must wait."""
+        """Wait for a send slot; bulk gives way while any reply waits. False if the message must wait.
+
+        One message at a time waits for its slot (the sends themselves overlap): a slot is taken only when
+        the one before it has come, so a busy moment in this process delays sends instead of bunching them.
+        """
+        interval = self._rate.interval_us / 1_000_000
         while not self._stopping.is_set():
-            if lane == "bulk" and await self._outbox.waiting(self.channel.name, "reply"):
-                return False
-            # Bulk reserves at most the next slot, so a reply that comes meanwhile waits for one or two at most.
-            interval = self._rate.interval_us / 1_000_000
-            wait = await self._rate.take(max_wait_seconds=-1 if lane == "reply" else interval)
+            async with self._slot_lock:
+                if lane == "bulk" and await self._outbox.waiting(self.channel.name, "reply"):
+                    return False
+                # Bulk takes only a slot that is due now, so a reply that comes meanwhile goes next.
+                wait = await self._rate.take(max_wait_seconds=-1 if lane == "reply" else interval)
+                if wait:
+                    await self._sleep(wait)
             if wait is None:
                 await self._sleep(interval)
                 continue
-            if wait > 0:
-                await self._sleep(wait)
             await self._outbox.hold(self.channel.name, self.owner)
             return not self._stopping.is_set()
         return False

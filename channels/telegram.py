@@ -204,6 +204,10 @@ class TelegramChannel:
             raise SendError("fail", str(exc), code=type(exc).__name__) from exc
         return f"{sent.chat_id}:{sent.message_id}"
 
+    async def warm_up(self) -> None:
+        """Initialise the Bot (getMe) before the first send."""
+        await self._initialise()
+
     async def _initialise(self) -> None:
         if self._ready:
             return

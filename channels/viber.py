@@ -165,6 +165,9 @@ class ViberChannel:
             raise SendError("retry", reason, code=str(status))
         raise SendError("fail", reason, code=str(status))
 
+    async def warm_up(self) -> None:
+        """Nothing to prepare: httpx connects on the first send."""
+
     async def register(self, public_base_url: str) -> str:
         """POST set_webhook to PUBLIC_BASE_URL/webhooks/viber with the events we use."""
         url = f"{public_base_url.rstrip('/')}/webhooks/viber"

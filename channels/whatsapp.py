@@ -28,6 +28,7 @@ from twilio.base.exceptions import TwilioException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
+from twilio.rest.api.v2010.account import message as _messages_api  # loaded now, not in the first send
 
 from channels.channel import BadPayload, DeliveryStatus, Parsed, RawRequest, SendError, UserEvent, split_text
 from channels.messages import InboundMessage, OutboundMessage
@@ -192,6 +193,12 @@ class WhatsAppChannel:
                 raise SendError("retry", type(exc).__name__, code="network") from exc
             raise
         return str(message.sid)
+
+    async def warm_up(self) -> None:
+        """Build the client and load the Messages API's modules (twilio imports them on first use)."""
+        client = await self._twilio()
+        assert client.api.v2010.account.messages is not None
+        assert _messages_api.MessageList is not None
 
     async def _twilio(self) -> Client:
         """The twilio client (its aiohttp session needs a running loop), pointed at TWILIO_API_URL."""

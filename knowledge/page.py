@@ -72,7 +72,8 @@ def _section(topic: str, cards: Knowledge) -> str:
 
 def page(cards: Knowledge) -> str:
     """The whole review page as HTML."""
-    topics = list(dict.fromkeys(c.topic for c in cards.cards.values()))
+    present = {c.topic for c in cards.cards.values()}
+    topics = [t for t in TOPIC_NAMES if t in present] + sorted(present - set(TOPIC_NAMES))
     nav = "".join(f'<a href="#t-{_e(t)}">{_e(TOPIC_NAMES.get(t, t))}</a>' for t in topics)
     sections = "".join(_section(t, cards) for t in topics)
     today = dt.date.today().isoformat()

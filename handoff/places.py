@@ -109,7 +109,7 @@ def _spellings(name: str) -> set[str]:
 
 @dataclass(frozen=True)
 class Place:
-    """A recognised place: its name, country (RO/MD), point and kind (county, raion, city)."""
+    """A recognised place: its name, country (RO/MD), point and kind (county, raion, city, town)."""
 
     name: str
     country: str
@@ -146,8 +146,10 @@ class Gazetteer:
         bender = Place("Bender", "MD", 46.832, 29.478, "city")  # FACTS.md 5.3, city point
         entries += [(s, bender) for s in ("bender", "tighina")]
         for unit, towns in _TOWNS.items():
-            for town in towns:
-                entries += [(s, units[unit]) for s in _spellings(town)]
+            at = units[unit]
+            for town in towns:  # the town's own name, at the point of its county or raion
+                place = Place(town, at.country, at.lat, at.lon, "town")
+                entries += [(s, place) for s in _spellings(town)]
         return cls(entries)
 
     def find(self, text: str) -> Place | None:

@@ -112,7 +112,8 @@ function timelineEntry(entry) {
   const when = el("time", { text: clock(entry.at) });
   if (entry.kind === "event") {
     const who = entry.by ? ` by ${entry.by}` : "";
-    const to = entry.to ? ` → ${entry.to}` : entry.centre ? ` → ${entry.centre}` : "";
+    const centreName = (id) => (state.centres.find((c) => c.id === id) || { name: id }).name;
+    const to = entry.to ? ` → ${entry.to}` : entry.centre ? ` → ${centreName(entry.centre)}` : "";
     return el("li", { class: "event" }, el("span", { text: `${entry.text}${who}${to}` }), when);
   }
   const labels = { user: "Person", bot: "Bot", counsellor: entry.by || "Counsellor", note: `Note · ${entry.by || ""}` };
@@ -169,7 +170,7 @@ async function openCase(id) {
   $("#template").textContent = c.template_ready ? "Send the template" : "No approved template configured";
   $("#send").disabled = !c.mine && $("input[name=mode]:checked").value === "reply";
   $("#timeline").replaceChildren(...c.timeline.map(timelineEntry));
-  $("#timeline").lastElementChild?.scrollIntoView({ block: "nearest" });
+  $("#timeline").scrollTop = $("#timeline").scrollHeight;
   $("#labels").value = c.labels.join(", ");
   state.caseData = c;
   await loadCanned(c.language);

@@ -202,7 +202,8 @@ class Worker:
 
         # Handoff: while a case is open (state "queued" or "human") the message goes into the case, live to
         # the counsellor, and the bot stays silent.
-        if self._desk and conversation.state in ("queued", "human"):
+        # ("Delete my data" buttons still reach the assistant, which asks for confirmation.)
+        if self._desk and conversation.state in ("queued", "human") and not self._desk.for_the_bot(message.text):
             await self._desk.on_user_message(message, language)
             if alert.urgent:
                 await self._signal(message, language, SAFETY_SIGNAL)

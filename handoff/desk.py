@@ -27,6 +27,8 @@ from handoff.transcript import Transcripts
 log = logging.getLogger(__name__)
 
 REASONS = ("user_request", "not_understood", "counsellor_topic", "safety")
+# Button payloads of "delete my data" (the assistant's intents): they reach the assistant even during a case.
+PRIVACY_PAYLOADS = ("/delete_my_data", "/confirm_delete", "/cancel_delete")
 _HOUSEKEEPING_LOCK = "hd:handoff:housekeeping"
 
 
@@ -136,6 +138,11 @@ class HandoffDesk:
     def _who(self, case: Case, language: str) -> list[OutboundMessage]:
         centre = self.centres.get(case.centre) or self.centres.default
         return texts.who_answers(centre, datetime.now(UTC), language, case.urgent)
+
+    @staticmethod
+    def for_the_bot(text: str) -> bool:
+        """Whether a message goes to the assistant even while a case is open: the "delete my data" buttons."""
+        return text.strip().split("{", 1)[0] in PRIVACY_PAYLOADS
 
     async def on_user_message(self, message: InboundMessage, language: str) -> None:
         """A message in a conversation a case holds: into the case, live to the counsellor; the bot is silent.

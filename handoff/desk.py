@@ -121,8 +121,11 @@ class HandoffDesk:
         log.info("case %s opened: centre %s, reason %s, urgent %s", case.id, case.centre, reason, urgent)
         if centre:
             await self.send(message.channel, message.user_id, self._who(case, language), message.message_id)
-        else:
-            await self.send(message.channel, message.user_id, [texts.ask_origin(language)], message.message_id)
+        else:  # an urgent case hears at once that it is urgent; who answers follows the origin
+            first = [OutboundMessage(texts.text("urgent", language))] if urgent else []
+            await self.send(
+                message.channel, message.user_id, [*first, texts.ask_origin(language)], message.message_id
+            )
         return case
 
     def _route(self, message: InboundMessage, fields: dict[str, str]) -> tuple[Centre | None, str]:
@@ -135,9 +138,9 @@ class HandoffDesk:
             return self.centres.nearest(place.lat, place.lon, place.country), place.name
         return None, ""
 
-    def _who(self, case: Case, language: str) -> list[OutboundMessage]:
+    def _who(self, case: Case, language: str, urgent_told: bool = False) -> list[OutboundMessage]:
         centre = self.centres.get(case.centre) or self.centres.default
-        return texts.who_answers(centre, datetime.now(UTC), language, case.urgent)
+        return texts.who_answers(centre, datetime.now(UTC), language, case.urgent and not urgent_told)
 
     @staticmethod
     def for_the_bot(text: str) -> bool:
@@ -182,7 +185,8 @@ class HandoffDesk:
             )
         if origin:
             await self.cases.update(case, origin=origin)
-        await self.send(message.channel, message.user_id, self._who(case, language), message.message_id)
+        who = self._who(case, language, urgent_told=True)
+        await self.send(message.channel, message.user_id, who, message.message_id)
 
     async def send(self, channel: str, user_id: str, messages: list[OutboundMessage], reply_to: str = "") -> None:
         """Send messages to a user through the one door (Delivery), in order, on the reply lane; `reply_to` is

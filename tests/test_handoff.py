@@ -11,6 +11,7 @@ import redis as redis_sync
 
 from handoff.texts import text as handoff_text
 from tests.conftest import Stack, post
+from tests.test_inbox_security import add_user, login
 
 CENTRE_NAMES = {"iasi": "Iași", "botosani": "Botoșani", "ungheni": "Ungheni", "chisinau": "Chișinău"}
 
@@ -99,3 +100,28 @@ def test_asking_again_while_a_case_is_open_opens_no_second_case(
     assert conversation(redis_client, sender)["case"] == case_id
     assert redis_client.scard(f"hd:cases:conv:web:{sender}") == 1
     assert case_of(redis_client, case_id)["centre"] == "suceava"
+
+
+def test_danger_opens_an_urgent_case_that_jumps_the_queue(
+    stack: Stack, sender: str, redis_client: redis_sync.Redis
+) -> None:
+    calm = f"{sender}-calm"
+    post(stack, calm, "bună ziua")
+    post(stack, calm, "/request_human")
+    post(stack, calm, "Iasi")
+    body = post(stack, sender, "patronul mi-a luat pasaportul si nu ma lasa sa plec din Italia").json()
+    texts = [m["text"] for m in body["messages"]]
+    assert "800 290 290" in texts[0]  # the safety triage's hotline comes first
+    assert texts[-2:] == [handoff_text("urgent", "ro"), handoff_text("ask_origin", "ro")]
+    case_id = conversation(redis_client, sender)["case"]
+    post(stack, sender, "sunt din Iasi")
+    case = case_of(redis_client, case_id)
+    assert case["urgent"] == "1" and case["reason"] == "safety" and case["centre"] == "iasi"
+
+    supervisor = f"sup-{sender[-6:]}"
+    assert add_user(stack, supervisor, "supervisor").returncode == 0
+    queue = login(stack, supervisor).get("/inbox/api/queue?centre=iasi").json()["cases"]
+    order = [c["id"] for c in queue]
+    calm_case = conversation(redis_client, calm)["case"]
+    assert order.index(case_id) < order.index(calm_case)  # urgent first, though it came later
+    assert queue[order.index(case_id)]["urgent"] is True

@@ -63,3 +63,9 @@ lock-rasa:
 
 clean:
 	rm -rf .venv .venv-rasa .rasa results .pytest_cache .ruff_cache
+
+.PHONY: inbox-user
+
+# Create an inbox account: make inbox-user NAME=ana ROLE=admin [CENTRE=iasi] (the password is asked twice).
+inbox-user: venvs
+	.venv/bin/python -m handoff users add $(NAME) --role $(or $(ROLE),counsellor) $(if $(CENTRE),--centre $(CENTRE))

@@ -17,6 +17,7 @@ from channels.conversations import Conversations
 from channels.delivery import Delivery, OutsideWindow, UnknownChannel
 from channels.messages import InboundMessage, OutboundMessage
 from handoff import texts
+from handoff.accounts import Accounts
 from handoff.cases import Case, Cases
 from handoff.centres import Centre, Centres
 from handoff.events import Events
@@ -73,6 +74,8 @@ class HandoffDesk:
         self.events = events
         self.eraser = eraser
         self._overflow_seconds = overflow_seconds
+        self._accounts = Accounts(redis)
+        self._told_no_accounts = False
 
     async def record(self, conversation_id: str, kind: str, texts_: list[str]) -> None:
         """Keep what the user wrote ("user") or the bot replied ("bot") for a later case's timeline."""
@@ -206,6 +209,13 @@ class HandoffDesk:
 
     async def housekeeping(self) -> None:
         """Overflow unclaimed cases to the supervisors and prune indexes; one worker at a time does it."""
+        if not self._told_no_accounts:
+            self._told_no_accounts = True
+            if await self._accounts.count() == 0:
+                log.warning(
+                    "the inbox (/inbox) has no accounts yet; create the first one with: "
+                    ".venv/bin/python -m handoff users add NAME --role admin  (or --role supervisor)"
+                )
         if not await self._redis.set(_HOUSEKEEPING_LOCK, "1", nx=True, ex=5):
             return
         older_than = datetime.now(UTC).timestamp() - self._overflow_seconds

@@ -64,6 +64,17 @@ lock-rasa:
 clean:
 	rm -rf .venv .venv-rasa .rasa results .pytest_cache .ruff_cache
 
+.PHONY: register bench-channels
+
+# Point the Telegram and Viber webhooks at PUBLIC_BASE_URL; prints what to set in the Twilio console.
+register: venvs
+	.venv/bin/python -m channels register
+
+# The messenger outbox's send rate (one minute) and the inbound webhooks' throughput (docs/channels.md).
+bench-channels: venvs redis
+	.venv/bin/python bench/outbox_rate.py
+	.venv/bin/python bench/inbound_rate.py
+
 .PHONY: inbox-user
 
 # Create an inbox account: make inbox-user NAME=ana ROLE=admin [CENTRE=iasi] (the password is asked twice).

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -130,6 +131,7 @@ def main() -> None:
             )
         queued = sum(redis.xlen(key) for key in redis.scan_iter("hd:in:*") if redis.type(key) == b"stream")
         print(f"\nmessages in the inbound queue afterwards: {queued} (accepted: {total})")
+        print(f"load average (1 min) at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     finally:
         stack.stop_all()
 

@@ -380,7 +380,7 @@ class OutboxSender:
         await self._outbox.set_status(item.out_id, status, error=error, force=True)
         await self._outbox.done(self.channel.name, lane, item.entry_id)
         metrics.OUTBOUND.labels(channel=self.channel.name, lane=lane, result=result or status).inc()
-        log.info("outbox %s: message %s %s (%s)", self.channel.name, item.out_id, status, error[:80])
+        log.info("outbox %s: message %s %s", self.channel.name, item.out_id, status)  # errors can name the user
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):

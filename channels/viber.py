@@ -166,7 +166,11 @@ class ViberChannel:
         raise SendError("fail", reason, code=str(status))
 
     async def warm_up(self) -> None:
-        """Nothing to prepare: httpx connects on the first send."""
+        """Open the connection with get_account_info (also checks the token) before the first send."""
+        response = await self._http.post("/get_account_info", json={})
+        status = response.json().get("status")
+        if status != 0:
+            raise RuntimeError(f"viber get_account_info: status {status}")
 
     async def register(self, public_base_url: str) -> str:
         """POST set_webhook to PUBLIC_BASE_URL/webhooks/viber with the events we use."""

@@ -195,10 +195,10 @@ class WhatsAppChannel:
         return str(message.sid)
 
     async def warm_up(self) -> None:
-        """Build the client and load the Messages API's modules (twilio imports them on first use)."""
+        """Build the client, load the Messages API's modules (twilio imports them on first use) and connect."""
         client = await self._twilio()
-        assert client.api.v2010.account.messages is not None
         assert _messages_api.MessageList is not None
+        await client.api.v2010.accounts(self._sid).fetch_async()  # opens the connection, checks the credentials
 
     async def _twilio(self) -> Client:
         """The twilio client (its aiohttp session needs a running loop), pointed at TWILIO_API_URL."""

@@ -54,7 +54,7 @@ class StandIn:
                 raw = self.rfile.read(length)
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 body = _decode(raw, headers.get("content-type", ""))
-                received = Received(time.time(), "POST", self.path, headers, body)
+                received = Received(time.time(), self.command, self.path, headers, body)
                 with stand_in.lock:
                     stand_in.requests.append(received)
                 if stand_in.delay:

@@ -36,12 +36,17 @@ class TwilioStandIn(StandIn):
         return [r.body for r in self.sent("/Messages.json")]
 
     def answer(self, received: Received) -> Answer:  # noqa: PLR0911
-        """Check the path and basic auth, then create the message or fail as scripted."""
-        if received.path.split("?", 1)[0] != f"/2010-04-01/Accounts/{self.account_sid}/Messages.json":
-            return _error(404, 20404, "The requested resource was not found")
+        """Check basic auth and the path, then create the message or fail as scripted (or fetch the account)."""
         expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
         if received.headers.get("authorization", "") != f"Basic {expected}":
             return _error(401, 20003, "Authenticate")
+        path = received.path.split("?", 1)[0]
+        if received.method == "GET" and path == f"/2010-04-01/Accounts/{self.account_sid}.json":
+            return Answer(
+                200, {"sid": self.account_sid, "friendly_name": "Helpdesk", "status": "active", "type": "Full"}
+            )
+        if path != f"/2010-04-01/Accounts/{self.account_sid}/Messages.json":
+            return _error(404, 20404, "The requested resource was not found")
         failure = self.next_failure()
         if failure:
             kind, _ = failure

@@ -55,6 +55,14 @@ class ViberStandIn(StandIn):
             return self._set_webhook(received.body)
         if path == "/pa/send_message":
             return self._send_message(received.body)
+        if path == "/pa/get_account_info":
+            account = {
+                "id": "pa:75346594275468546724",
+                "name": "Helpdesk",
+                "uri": "helpdesk",
+                "subscribers_count": 0,
+            }
+            return Answer(200, {"status": 0, "status_message": "ok", **account})
         return Answer(404, {"status": 1, "status_message": "invalidUrl"})
 
     def _set_webhook(self, body: dict[str, Any]) -> Answer:

@@ -1,0 +1,136 @@
+"""The counsellors' actions in-process against a real Redis: the claim lock expires, notes stay private, labels,
+transfer to a counsellor of another centre, close with an outcome, figures, and accounts being disabled."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from redis.asyncio import Redis
+
+from channels.conversations import Conversations
+from channels.delivery import Delivery
+from channels.messages import InboundMessage
+from channels.settings import Settings
+from channels.web_outbox import WebOutbox
+from handoff.accounts import Account
+from handoff.cases import Case
+from handoff.inbox import InboxError
+from handoff.texts import text as handoff_text
+from handoff.wiring import HandoffServices
+from ops.local_stack import TEST_REDIS_PORT
+
+DB, RASA_DB = 10, 9
+RETENTION = 90 * 24 * 3600
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+async def handoff() -> AsyncIterator[HandoffServices]:
+    settings = Settings(redis_url=f"redis://127.0.0.1:{TEST_REDIS_PORT}/{DB}", rasa_redis_db=RASA_DB)
+    redis = Redis.from_url(settings.redis_url)
+    await redis.flushdb()
+    services = HandoffServices.build(
+        settings, redis, Conversations(redis, RETENTION), Delivery(WebOutbox(redis, RETENTION))
+    )
+    yield services
+    await services.aclose()
+    await redis.aclose()
+
+
+async def team(handoff: HandoffServices) -> dict[str, Account]:
+    centres = set(handoff.centres.by_id)
+    made = {}
+    for name, role, centre in (
+        ("ana", "counsellor", "iasi"),
+        ("ion", "counsellor", "iasi"),
+        ("dan", "counsellor", "bacau"),
+    ):
+        made[name] = await handoff.accounts.add(
+            name, PASSWORD, role=role, centre=centre, name=name.title(), centres=centres
+        )
+    made["sup"] = await handoff.accounts.add(
+        "sup", PASSWORD, role="supervisor", centre="", name="Sup", centres=centres
+    )
+    return made
+
+
+async def new_case(handoff: HandoffServices, user: str = "u1") -> Case:
+    await handoff.desk.conversations.set_fields(f"web:{user}", origin="Iași")
+    return await handoff.desk.open_case(InboundMessage("web", user, "operator"), "ro", "user_request", False, "")
+
+
+async def sent_to(handoff: HandoffServices, user: str) -> list[str]:
+    messages, _ = await WebOutbox(handoff.desk.cases._redis, RETENTION).read(user, "0-0")
+    return [str(m["text"]) for m in messages]
+
+
+async def test_a_claim_is_exclusive_until_its_lock_expires(handoff: HandoffServices) -> None:
+    people = await team(handoff)
+    case = await new_case(handoff)
+    handoff.inbox.claim_seconds = 1
+    assert (await handoff.inbox.claim(people["ana"], case.id))["holder"] == "ana"
+    with pytest.raises(InboxError) as refused:
+        await handoff.inbox.claim(people["ion"], case.id)
+    assert refused.value.status == 409 and "ana" in refused.value.reason
+    await asyncio.sleep(1.2)  # Ana left: her lock expired
+    assert (await handoff.inbox.claim(people["ion"], case.id))["holder"] == "ion"
+    with pytest.raises(InboxError):
+        await handoff.inbox.reply(people["ana"], case.id, "still here?")
+
+
+async def test_notes_stay_private_and_replies_go_out_and_count_as_first_response(handoff: HandoffServices) -> None:
+    people = await team(handoff)
+    case = await new_case(handoff)
+    before = await sent_to(handoff, "u1")
+    await handoff.inbox.claim(people["ana"], case.id)
+    await handoff.inbox.note(people["ana"], case.id, "pare că e vorba de salariu neplătit")
+    assert await sent_to(handoff, "u1") == before
+    await handoff.inbox.reply(people["ana"], case.id, "Bună ziua, vă ascult.")
+    assert (await sent_to(handoff, "u1"))[-1] == "Bună ziua, vă ascult."
+    kinds = [(e["kind"], e.get("by")) for e in await handoff.desk.cases.timeline(case.id)]
+    assert ("note", "ana") in kinds and ("counsellor", "ana") in kinds
+    labels = await handoff.inbox.label(people["ana"], case.id, [" Wages ", "wages", "contract", ""])
+    assert labels == ["contract", "wages"]
+    figures = await handoff.inbox.figures(people["sup"])
+    iasi = figures["by_centre"]["iasi"]
+    assert iasi["cases"] == 1 and iasi["median_first_response_seconds"] is not None
+    assert figures["by_language"]["ro"]["open"] == 1 and figures["by_topic"]["user_request"]["cases"] == 1
+    with pytest.raises(InboxError) as not_for_counsellors:
+        await handoff.inbox.figures(people["ana"])
+    assert not_for_counsellors.value.status == 403
+
+
+async def test_transfer_to_a_counsellor_of_another_centre_then_close(handoff: HandoffServices) -> None:
+    people = await team(handoff)
+    case = await new_case(handoff)
+    await handoff.inbox.claim(people["ana"], case.id)
+    await handoff.inbox.transfer(people["ana"], case.id, counsellor="dan")
+    moved = await handoff.desk.cases.get(case.id)
+    assert moved is not None and moved.centre == "bacau" and moved.assignee == "dan"
+    assert await handoff.desk.cases.holder(case.id) == "dan"
+    with pytest.raises(InboxError) as gone:
+        await handoff.inbox.case(people["ana"], case.id)  # Iași cannot see it any more
+    assert gone.value.status == 403
+    with pytest.raises(InboxError) as bad:
+        await handoff.inbox.close(people["dan"], case.id, "whatever")
+    assert bad.value.status == 422
+    await handoff.inbox.close(people["dan"], case.id, "referred")
+    closed = await handoff.desk.cases.get(case.id)
+    assert closed is not None and closed.state == "closed" and closed.outcome == "referred" and closed.closed_at
+    assert (await handoff.desk.conversations.fields("web:u1"))["state"] == "bot"
+    assert (await sent_to(handoff, "u1"))[-1] == handoff_text("handed_back", "ro")
+    assert await handoff.desk.cases.queue("bacau") == []
+    actions = [e["action"] for e in await handoff.audit.entries(case.id)]
+    assert actions[:3] == ["close", "transfer", "claim"]  # newest first
+
+
+async def test_a_disabled_account_cannot_log_in(handoff: HandoffServices) -> None:
+    await team(handoff)
+    assert await handoff.accounts.check("ion", PASSWORD) is not None
+    assert await handoff.accounts.check("ion", "wrong password") is None
+    await handoff.accounts.set_active("ion", False)
+    assert await handoff.accounts.check("ion", PASSWORD) is None
+    stored = await handoff.desk.cases._redis.hget("hd:inbox:user:ion", "hash")
+    assert stored.startswith(b"$argon2id$") and PASSWORD.encode() not in stored

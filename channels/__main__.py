@@ -21,6 +21,8 @@ def _logging(level: str) -> None:
     logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # httpx logs every request URL at info level; URLs can carry identifiers.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # twilio logs each API request and response at info level; responses carry phone numbers and texts.
+    logging.getLogger("twilio").setLevel(logging.WARNING)
 
 
 async def _run_worker() -> None:

@@ -248,3 +248,41 @@ async def test_telegram_and_viber_render_keyboards_and_split_long_texts(rig: Rig
         ("Drepturi", "/topic_rights", "reply"),
         ("Italiano", long_payload, "reply"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("channel", "user", "failures"),
+    [
+        ("telegram", "900600", ["500", "502"]),
+        ("whatsapp", "+40700000600", ["429", "503"]),
+        ("viber", "retry-user==", ["12", "500"]),
+    ],
+)
+async def test_each_platforms_overload_and_server_errors_are_retried_until_sent_once(
+    rig: Rig, channel: str, user: str, failures: list[str]
+) -> None:
+    stand_in = {"telegram": rig.standins.telegram, "whatsapp": rig.standins.twilio, "viber": rig.standins.viber}[
+        channel
+    ]
+    for kind in failures:
+        stand_in.fail_next(kind)
+    await rig.redis.set(f"hd:wa:window:{user}", "1", ex=60)
+    ids = await rig.delivery.send(channel, user, [OutboundMessage("după erori"), OutboundMessage("al doilea")])
+    await run_until([rig.sender(channel, rate=50)], lambda: len(stand_in.messages()) >= 4, timeout=15)
+    key = {"telegram": "text", "whatsapp": "Body", "viber": "text"}[channel]
+    assert [m[key] for m in stand_in.messages()] == ["după erori"] * 3 + ["al doilea"]
+    first, second = [await rig.outbox.record(i) for i in ids]
+    assert (first["status"], first["attempts"], second["status"], second["attempts"]) == ("sent", "3", "sent", "1")
+
+
+async def test_a_message_the_platform_refuses_fails_at_once_with_the_reason(rig: Rig) -> None:
+    tw = rig.standins.twilio
+    user = "+40700000700"
+    await rig.redis.set(f"hd:wa:window:{user}", "1", ex=60)
+    tw.fail_next("63016")
+    ids = await rig.delivery.send("whatsapp", user, [OutboundMessage("refuzat"), OutboundMessage("trimis")])
+    await run_until([rig.sender("whatsapp", rate=50)], lambda: len(tw.messages()) >= 2, timeout=10)
+    refused, sent = [await rig.outbox.record(i) for i in ids]
+    assert refused["status"] == "failed" and refused["attempts"] == "1" and "63016" in refused["error"]
+    assert sent["status"] == "sent"
+    assert await rig.conversations.unreachable(f"whatsapp:{user}") is None  # not a stop signal

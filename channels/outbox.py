@@ -247,6 +247,7 @@ class OutboxSender:
         self._retry_max = retry_max_seconds
         self._parallel = asyncio.Semaphore(parallel)
         self._slot_lock = asyncio.Lock()
+        self._holding = False  # this process holds the channel's lease (renewed by _keep_lease)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._stopping = asyncio.Event()
 
@@ -266,9 +267,16 @@ class OutboxSender:
                 if not await self._outbox.hold(name, self.owner):
                     await self._sleep(LEASE_MS / 3000)
                     continue
-                busy = await self._drain("reply") or await self._drain("bulk")
-                if not busy:
-                    await self._outbox.wait_new(name, block_ms=500)
+                self._holding = True
+                keeper = asyncio.create_task(self._keep_lease())
+                try:
+                    while self._holding and not self._stopping.is_set():
+                        busy = await self._drain("reply") or await self._drain("bulk")
+                        if not busy:
+                            await self._outbox.wait_new(name, block_ms=500)
+                finally:
+                    self._holding = False
+                    keeper.cancel()
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -276,6 +284,18 @@ class OutboxSender:
                 await self._sleep(1)
         with contextlib.suppress(Exception):
             await self._outbox.release(name, self.owner)
+
+    async def _keep_lease(self) -> None:
+        """Renew the channel's lease while sending (also through long waits for a slot or a retry); on losing
+        it, stop taking messages, which the new holder then sends."""
+        while self._holding:
+            await asyncio.sleep(LEASE_MS / 3000)
+            try:
+                if not await self._outbox.hold(self.channel.name, self.owner):
+                    log.warning("outbox %s: lease lost; another process sends now", self.channel.name)
+                    self._holding = False
+            except Exception:
+                log.warning("outbox %s: lease renewal failed; retrying", self.channel.name, exc_info=True)
 
     async def _drain(self, lane: str) -> bool:
         """Send one batch of a lane; False if the lane had nothing to send."""
@@ -305,7 +325,7 @@ class OutboxSender:
         if await self._settled(lane, item, record):
             return True
         attempts = int(record.get("attempts", 0) or 0)
-        while not self._stopping.is_set():
+        while self._holding and not self._stopping.is_set():
             if not await self._wait_for_slot(lane):
                 return False
             await self._outbox.begin_attempt(item.out_id)
@@ -360,8 +380,7 @@ class OutboxSender:
             if wait is None:
                 await self._sleep(interval)
                 continue
-            await self._outbox.hold(self.channel.name, self.owner)
-            return not self._stopping.is_set()
+            return self._holding and not self._stopping.is_set()
         return False
 
     async def _retry_later(self, item: OutItem, exc: SendError, attempts: int) -> None:

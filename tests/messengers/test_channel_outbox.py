@@ -286,3 +286,16 @@ async def test_a_message_the_platform_refuses_fails_at_once_with_the_reason(rig:
     assert refused["status"] == "failed" and refused["attempts"] == "1" and "63016" in refused["error"]
     assert sent["status"] == "sent"
     assert await rig.conversations.unreachable(f"whatsapp:{user}") is None  # not a stop signal
+
+
+async def test_a_retry_after_longer_than_the_lease_is_waited_out_by_one_sender_among_two(rig: Rig) -> None:
+    tg = rig.standins.telegram
+    tg.fail_next("429", retry_after=12)  # longer than the 10 s lease: the holder must keep it while waiting
+    ids = await rig.delivery.send("telegram", "900800", [OutboundMessage("a"), OutboundMessage("b")])
+    senders = [rig.sender("telegram", rate=50), rig.sender("telegram", rate=50)]  # two processes' senders
+    await run_until(senders, lambda: len(tg.messages()) >= 3, timeout=25)
+    await asyncio.sleep(1.0)
+    sent = tg.sent("/sendMessage")
+    assert [r.body["text"] for r in sent] == ["a", "a", "b"]
+    assert sent[1].at - sent[0].at >= 11.9
+    assert [(await rig.outbox.record(i))["status"] for i in ids] == ["sent", "sent"]

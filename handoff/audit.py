@@ -29,6 +29,15 @@ class Audit:
             pipe.xtrim(STREAM, minid=min_id, approximate=True)
             await pipe.execute()
 
+    async def log_once(self, actor: str, action: str, case_id: str, every_seconds: int = 600) -> None:
+        """Record an action at most once per period per actor and case (opening a case the page refreshes live).
+
+        Uses `hd:inbox:audit:once:{action}:{case}:{actor}` (expires after the period).
+        """
+        key = f"hd:inbox:audit:once:{action}:{case_id}:{actor}"
+        if await self._redis.set(key, "1", nx=True, ex=every_seconds):
+            await self.log(actor, action, case_id)
+
     async def entries(self, case_id: str | None = None, count: int = 200) -> list[dict[str, str]]:
         """The newest entries first (only those about one case, if given)."""
         rows = await self._redis.xrevrange(STREAM, count=count if case_id is None else 10_000)

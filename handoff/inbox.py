@@ -111,7 +111,7 @@ class Inbox:
     async def case(self, account: Account, case_id: str) -> dict[str, Any]:
         """A case with its timeline, claim holder, masked number and the WhatsApp window state."""
         case = await self._case(account, case_id)
-        await self.audit.log(account.username, "open", case.id)
+        await self.audit.log_once(account.username, "open", case.id)
         holder = await self.desk.cases.holder(case.id)
         window = await self._window_open(case)
         fields = await self.desk.conversations.fields(case.conversation_id) if case.is_open else {}

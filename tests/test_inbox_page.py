@@ -202,3 +202,21 @@ def test_the_inbox_on_a_phone_and_the_supervisors_figures(
     expect(table.locator("section", has_text="By language")).to_contain_text("es")
     desk.screenshot(path=str(SHOTS / "inbox-figures.png"), full_page=True)
     desk.context.close()
+
+
+def test_an_urgent_case_raises_a_banner_live(
+    stack: Stack, browser: Browser, team: dict[str, str], redis_client: redis_sync.Redis
+) -> None:
+    ana = open_inbox(browser, stack, team["ana"])
+    sender = f"web-{uuid.uuid4().hex[:10]}"
+    post(stack, sender, "bună ziua")
+    post(stack, sender, "patronul mi-a luat pasaportul si nu ma lasa sa plec din Italia")  # the safety triage
+    case_id = case_of(redis_client, sender)  # origin unknown yet: the default centre (Iași) holds it meanwhile
+    expect(ana.locator(f'.item.urgent[data-case="{case_id}"]')).to_be_visible(timeout=15_000)
+    banner = ana.locator("#urgent")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("URGENT")
+    ana.screenshot(path=str(SHOTS / "inbox-urgent.png"))
+    ana.locator(f'.item[data-case="{case_id}"] a').click()
+    expect(ana.locator("#case-title")).to_have_text("URGENT · SAFETY")
+    ana.context.close()

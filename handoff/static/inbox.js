@@ -99,6 +99,12 @@ async function loadQueue() {
     $("#overflow").replaceChildren(...data.overflow.map(caseItem));
   }
   const waiting = data.cases.filter((c) => c.state === "waiting").length;
+  const urgent = data.cases.filter((c) => c.urgent && c.state === "waiting");
+  $("#urgent").hidden = urgent.length === 0;
+  if (urgent.length) {
+    $("#urgent").textContent = `URGENT: ${urgent.length} case${urgent.length > 1 ? "s" : ""} waiting (${urgent[0].centre_name}, ${minutes(Date.now() / 1000 - urgent[0].created_at)}) – open`;
+    $("#urgent").href = `#case/${urgent[0].id}`;
+  }
   document.title = waiting ? `(${waiting}) Inbox` : "Inbox";
 }
 

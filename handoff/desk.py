@@ -120,6 +120,8 @@ class HandoffDesk:
             history=await self.transcripts.read(cid),
         )
         await self.conversations.set_fields(cid, state="queued", case=case.id, awaiting="" if centre else "origin")
+        if reason == "safety":  # the safety triage has sent the hotline before the case opened
+            await self.cases.add(case, "event", "safety alert: the hotline was sent")
         await self.events.publish("case_new", case.id, case.centre, urgent=urgent)
         log.info("case %s opened: centre %s, reason %s, urgent %s", case.id, case.centre, reason, urgent)
         if centre:

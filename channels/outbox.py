@@ -171,21 +171,25 @@ class Outbox:
         """How many messages of a lane are not finished (queued, or being sent)."""
         return int(await self._redis.xlen(self.stream_key(channel, lane)))
 
-    async def read(self, channel: str, lane: str, count: int = _BATCH) -> list[OutItem]:
-        """The lane's unfinished entries taken earlier (by a crashed holder too), else new ones."""
+    async def read(
+        self, channel: str, lane: str, count: int = _BATCH, skip: frozenset[str] | set[str] = frozenset()
+    ) -> list[OutItem]:
+        """The lane's unfinished entries taken earlier (by a crashed holder too) except those in `skip`
+        (being sent right now), else new ones."""
         stream = self.stream_key(channel, lane)
         try:
-            rows = await self._redis.xreadgroup(GROUP, CONSUMER, {stream: "0"}, count=count)
+            rows = await self._redis.xreadgroup(GROUP, CONSUMER, {stream: "0"}, count=count + len(skip))
         except ResponseError as exc:
             if "NOGROUP" not in str(exc):
                 raise
             await self._create_group(stream)
             rows = []
-        entries = rows[0][1] if rows and rows[0][1] else []
-        if not entries:
+        items = [self._item(entry_id, fields) for entry_id, fields in (rows[0][1] if rows and rows[0][1] else [])]
+        items = [item for item in items if item.entry_id not in skip][:count]
+        if not items:
             fresh = await self._redis.xreadgroup(GROUP, CONSUMER, {stream: ">"}, count=count)
-            entries = fresh[0][1] if fresh else []
-        return [self._item(entry_id, fields) for entry_id, fields in entries]
+            items = [self._item(entry_id, fields) for entry_id, fields in (fresh[0][1] if fresh else [])]
+        return items
 
     async def wait_new(self, channel: str, block_ms: int) -> None:
         """Block until either lane of a channel has a new entry (or the time is up); takes nothing."""
@@ -225,6 +229,22 @@ class Outbox:
         return OutItem(str(data.get("id", "")), str(data.get("user", "")), dict(data.get("payload") or {}), eid)
 
 
+class _Batch:
+    """The messages read together; `reserved` is set once each has its send slot or is finished."""
+
+    def __init__(self, entry_ids: list[str]) -> None:
+        self._open = set(entry_ids)
+        self.reserved = asyncio.Event()
+        if not self._open:
+            self.reserved.set()
+
+    def settle(self, entry_id: str) -> None:
+        """One message has its slot (or needs none any more)."""
+        self._open.discard(entry_id)
+        if not self._open:
+            self.reserved.set()
+
+
 class OutboxSender:
     """Sends one channel's outbox at its rate, for as long as this process holds the channel's lease."""
 
@@ -248,6 +268,9 @@ class OutboxSender:
         self._parallel = asyncio.Semaphore(parallel)
         self._slot_lock = asyncio.Lock()
         self._holding = False  # this process holds the channel's lease (renewed by _keep_lease)
+        self._inflight: set[str] = set()  # entry ids being handled by a task now
+        self._tails: dict[str, asyncio.Task[bool]] = {}  # each user's latest task: the next one waits for it
+        self._tasks: set[asyncio.Task[bool]] = set()
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._stopping = asyncio.Event()
 
@@ -277,6 +300,7 @@ class OutboxSender:
                 finally:
                     self._holding = False
                     keeper.cancel()
+                    await asyncio.gather(*self._tasks, return_exceptions=True)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -298,27 +322,59 @@ class OutboxSender:
                 log.warning("outbox %s: lease renewal failed; retrying", self.channel.name, exc_info=True)
 
     async def _drain(self, lane: str) -> bool:
-        """Send one batch of a lane; False if the lane had nothing to send."""
-        items = await self._outbox.read(self.channel.name, lane)
+        """Start sending one batch of a lane; False if the lane had nothing to send.
+
+        Returns once every message of the batch has its send slot, while the last sends may still be under
+        way: the next batch is read meanwhile, so batches follow each other without a gap in the rate.
+        """
+        name = self.channel.name
+        if lane == "bulk" and await self._outbox.waiting(name, "reply"):
+            return False
+        items = await self._outbox.read(name, lane, skip=self._inflight)
         if not items:
             return False
-        metrics.OUTBOX_DEPTH.labels(channel=self.channel.name, lane=lane).set(
-            await self._outbox.waiting(self.channel.name, lane)
-        )
+        metrics.OUTBOX_DEPTH.labels(channel=name, lane=lane).set(await self._outbox.waiting(name, lane))
         by_user: OrderedDict[str, list[OutItem]] = OrderedDict()
         for item in items:
             by_user.setdefault(item.user_id, []).append(item)
-        await asyncio.gather(*(self._send_user(lane, chain) for chain in by_user.values()))
+        batch = _Batch([item.entry_id for item in items])
+        for user, chain in by_user.items():
+            self._inflight.update(item.entry_id for item in chain)
+            task = asyncio.create_task(self._send_user(lane, chain, self._tails.get(user), batch))
+            self._tails[user] = task
+            self._tasks.add(task)
+            task.add_done_callback(lambda done, user=user: self._forget(user, done))
+        await batch.reserved.wait()
         return True
 
-    async def _send_user(self, lane: str, chain: list[OutItem]) -> None:
-        """One user's messages, one after the other; stops early (leaving the rest) when interrupted."""
-        async with self._parallel:
-            for item in chain:
-                if not await self._send_one(lane, item):
-                    return
+    def _forget(self, user: str, task: asyncio.Task[bool]) -> None:
+        self._tasks.discard(task)
+        if self._tails.get(user) is task:
+            del self._tails[user]
 
-    async def _send_one(self, lane: str, item: OutItem) -> bool:
+    async def _send_user(
+        self, lane: str, chain: list[OutItem], after: asyncio.Task[bool] | None, batch: _Batch
+    ) -> bool:
+        """One user's messages, after their earlier ones, one after the other; False if they must wait
+        (stopping, replies first, an earlier message still unsent), leaving the rest for later, in order."""
+        try:
+            if after is not None:
+                try:
+                    if not await after:
+                        return False
+                except Exception:  # the earlier task failed: its messages wait, so these wait too
+                    return False
+            async with self._parallel:
+                for item in chain:
+                    if not await self._send_one(lane, item, batch):
+                        return False
+            return True
+        finally:
+            for item in chain:
+                batch.settle(item.entry_id)
+            self._inflight.difference_update(item.entry_id for item in chain)
+
+    async def _send_one(self, lane: str, item: OutItem, batch: _Batch) -> bool:
         """Send one message to its end (sent or failed); False if it must wait (stopping, replies first)."""
         name = self.channel.name
         record = await self._outbox.record(item.out_id)
@@ -328,6 +384,7 @@ class OutboxSender:
         while self._holding and not self._stopping.is_set():
             if not await self._wait_for_slot(lane):
                 return False
+            batch.settle(item.entry_id)
             await self._outbox.begin_attempt(item.out_id)
             attempts += 1
             try:

@@ -1,9 +1,11 @@
 """The counsellors' actions in-process against a real Redis: the claim lock expires, notes stay private, labels,
-transfer to a counsellor of another centre, close with an outcome, figures, and accounts being disabled."""
+transfer to a counsellor of another centre, close with an outcome, figures, accounts being disabled, and the
+approved WhatsApp template outside the 24-hour window (queued in the real WhatsApp outbox)."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 
 import pytest
@@ -12,6 +14,8 @@ from redis.asyncio import Redis
 from channels.conversations import Conversations
 from channels.delivery import Delivery
 from channels.messages import InboundMessage
+from channels.outbox import Outbox
+from channels.registry import build_channels
 from channels.settings import Settings
 from channels.web_outbox import WebOutbox
 from handoff.accounts import Account
@@ -134,3 +138,44 @@ async def test_a_disabled_account_cannot_log_in(handoff: HandoffServices) -> Non
     assert await handoff.accounts.check("ion", PASSWORD) is None
     stored = await handoff.desk.cases._redis.hget("hd:inbox:user:ion", "hash")
     assert stored.startswith(b"$argon2id$") and PASSWORD.encode() not in stored
+
+
+async def test_outside_the_whatsapp_window_only_the_approved_template_goes_out() -> None:
+    settings = Settings(
+        redis_url=f"redis://127.0.0.1:{TEST_REDIS_PORT}/{DB}",
+        rasa_redis_db=RASA_DB,
+        twilio_account_sid="AC" + "0" * 32,
+        twilio_auth_token="twilio-auth-token-0123456789abcd",
+        twilio_whatsapp_from="whatsapp:+14155238886",
+        whatsapp_counsellor_template_ro="HX" + "1" * 32,
+    )
+    redis = Redis.from_url(settings.redis_url)
+    await redis.flushdb()
+    channels = build_channels(settings, redis)
+    delivery = Delivery(WebOutbox(redis, RETENTION), Outbox(redis, RETENTION), channels)
+    handoff = HandoffServices.build(settings, redis, Conversations(redis, RETENTION), delivery)
+    try:
+        people = await team(handoff)
+        number = "+40721000111"
+        await handoff.desk.conversations.set_fields(f"whatsapp:{number}", origin="Iași")
+        case = await handoff.desk.open_case(
+            InboundMessage("whatsapp", number, "operator"), "ro", "user_request", False, ""
+        )
+        await handoff.inbox.claim(people["ana"], case.id)
+        assert (await handoff.inbox.case(people["ana"], case.id))["window_open"] is False  # no message in 24 h
+        with pytest.raises(InboxError) as refused:
+            await handoff.inbox.reply(people["ana"], case.id, "Bună ziua")
+        assert refused.value.status == 409 and "template" in refused.value.reason
+        await handoff.inbox.send_template(people["ana"], case.id)
+        queued = [f for _, f in await redis.xrange("hd:out:whatsapp:reply")]
+        assert len(queued) == 1
+        payload = json.loads(queued[0][b"j"])["payload"]
+        assert payload["content_sid"] == "HX" + "1" * 32
+        assert json.loads(payload["content_variables"]) == {"1": "Iași"}
+        timeline = await handoff.desk.cases.timeline(case.id)
+        assert timeline[-1]["kind"] == "counsellor" and timeline[-1]["text"].startswith("[template")
+    finally:
+        for channel in channels.values():
+            await channel.aclose()
+        await handoff.aclose()
+        await redis.aclose()

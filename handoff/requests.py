@@ -1,8 +1,8 @@
 """Requests for a human counsellor, recorded so that none is lost before a counsellor takes it.
 
-Owns the Redis keys `hd:handoff:*`. `hd:handoff:requests` is a stream (one entry per request: who,
+Owns the Redis key `hd:handoff:requests`, a stream (one entry per request: who,
 which channel, language, reason and time); it expires after RETENTION_DAYS without new requests.
-The shared inbox will consume it.
+Superseded by cases (handoff/cases.py): only a worker built without the handoff desk still records here.
 """
 
 from __future__ import annotations

@@ -102,6 +102,11 @@ class Cases:
         self._redis = redis
         self._ttl = retention_seconds
 
+    @property
+    def redis(self) -> Redis:
+        """The Redis client the cases live in."""
+        return self._redis
+
     @staticmethod
     def key(case_id: str) -> str:
         """The case's hash key."""

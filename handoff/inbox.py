@@ -19,6 +19,7 @@ from handoff.accounts import Account, Accounts
 from handoff.audit import Audit
 from handoff.cases import OUTCOMES, Case
 from handoff.desk import HandoffDesk
+from handoff.presence import Presence
 
 MAX_REPLY_CHARS = 4000
 MAX_LABELS = 10
@@ -48,10 +49,13 @@ class Inbox:
         accounts: Accounts,
         audit: Audit,
         claim_seconds: int,
+        *,
         templates: dict[str, str] | None = None,
+        presence: Presence | None = None,
     ) -> None:
         self.desk = desk
         self.templates = templates or {}  # language -> the approved WhatsApp template (ContentSid)
+        self.presence = presence or Presence(desk.cases.redis)
         self.accounts = accounts
         self.audit = audit
         self.claim_seconds = claim_seconds
@@ -298,8 +302,14 @@ class Inbox:
         topics: dict[str, list[Case]] = {}
         for case in cases:
             topics.setdefault(case.topic or case.reason, []).append(case)
+        on_duty: dict[str, list[str]] = {}
+        for username in await self.presence.online():
+            person = await self.accounts.get(username)
+            if person and person.active and person.sees_cases():
+                on_duty.setdefault(person.centre or "all centres", []).append(person.name)
         return {
             "days": days,
+            "on_duty": on_duty,
             "total": _figures(cases),
             "by_centre": group("centre"),
             "by_language": group("language"),

@@ -371,11 +371,13 @@ async def events(request: Request, account: Reader) -> StreamingResponse:
 
     async def stream() -> AsyncIterator[str]:
         after = start
+        presence = services.inbox.presence
         yield "retry: 1000\n\n"
         deadline = time.monotonic() + _STREAM_SECONDS
         while time.monotonic() < deadline and not await request.is_disconnected():
             if await _session(request) is None:
                 return
+            await presence.beat(account.username)  # on duty: the inbox is open
             for event in await services.events.read(after, 2000):
                 after = event.id
                 visible = account.may_see_centre(event.centre) or (

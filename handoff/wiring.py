@@ -19,6 +19,7 @@ from handoff.desk import HandoffDesk
 from handoff.events import Events
 from handoff.inbox import Inbox
 from handoff.places import Gazetteer
+from handoff.presence import Presence
 from handoff.privacy import Eraser
 from handoff.sessions import Sessions
 from handoff.transcript import Transcripts
@@ -88,6 +89,7 @@ class HandoffServices:
             audit,
             claim_seconds=int(settings.inbox_claim_minutes * 60),
             templates={k: v for k, v in templates.items() if v},
+            presence=Presence(redis),
         )
         sessions = Sessions(
             redis, int(settings.inbox_session_hours * 3600), settings.inbox_login_attempts, settings.secure_cookies

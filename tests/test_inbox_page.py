@@ -194,8 +194,11 @@ def test_the_inbox_on_a_phone_and_the_supervisors_figures(
     wait_until(lambda: any("Soy asesor" in t for t in chat_messages(stack, sender)), 15, "no reply")
     sup.context.close()
 
+    ana = open_inbox(browser, stack, team["ana"])  # a counsellor with the inbox open is on duty
     desk = open_inbox(browser, stack, team["sup"])
     desk.get_by_role("button", name="Figures").click()
+    expect(desk.locator("#on-duty")).to_contain_text(f"Iași: {team['ana']}")
+    ana.context.close()
     table = desk.locator("#figures")
     expect(table).to_contain_text("By centre")
     expect(table.locator("section", has_text="By centre")).to_contain_text("Bacău")

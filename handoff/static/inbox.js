@@ -248,7 +248,10 @@ async function loadFigures() {
   const f = await api("/inbox/api/figures?days=30");
   const names = Object.fromEntries(state.centres.map((c) => [c.id, c.name]));
   const byCentre = Object.fromEntries(Object.entries(f.by_centre).map(([k, v]) => [names[k] || k, v]));
+  const duty = Object.entries(f.on_duty).map(([centre, people]) => el("li", { text: `${names[centre] || centre}: ${people.join(", ")}` }));
   $("#figures").replaceChildren(
+    el("section", { id: "on-duty" }, el("h3", { text: "On duty now (inbox open)" }),
+      duty.length ? el("ul", {}, ...duty) : el("p", { class: "empty", text: "Nobody has the inbox open." })),
     figureTable("All centres", { all: f.total }),
     figureTable("By centre", byCentre),
     figureTable("By language", f.by_language),

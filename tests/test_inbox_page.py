@@ -198,6 +198,7 @@ def test_the_inbox_on_a_phone_and_the_supervisors_figures(
     desk = open_inbox(browser, stack, team["sup"])
     desk.get_by_role("button", name="Figures").click()
     expect(desk.locator("#on-duty")).to_contain_text(f"Iași: {team['ana']}")
+    expect(desk.locator("#view-queue")).to_be_hidden()  # one view at a time
     ana.context.close()
     table = desk.locator("#figures")
     expect(table).to_contain_text("By centre")

@@ -154,3 +154,17 @@ def test_user_blocking_the_bot_marks_them_unreachable_until_they_write_again(
     post_telegram(messenger_stack.gateway, tg_message(chat_id, "/start"), TG_SECRET)
     wait_for(lambda: replies_to(fresh, chat_id))
     assert gateway_redis.hget(f"hd:conv:telegram:{chat_id}", "unreachable") is None
+
+
+def test_a_button_whose_payload_was_too_long_for_callback_data_comes_back_as_its_payload(
+    messenger_stack: LocalStack, fresh: StandIns, gateway_redis: redis_sync.Redis
+) -> None:
+    chat_id = chat()
+    payload = '/choose_language{"language": "es"}'
+    gateway_redis.set("hd:tg:cb:0123456789abcdef01234567", payload, ex=600)  # as rendering stored it
+    post_telegram(messenger_stack.gateway, tg_callback(chat_id, "t:0123456789abcdef01234567"), TG_SECRET)
+    wait_for(lambda: replies_to(fresh, chat_id))
+    assert last_intent(messenger_stack, f"telegram:{chat_id}") == "choose_language"
+    assert gateway_redis.hget(f"hd:conv:telegram:{chat_id}", "language") == "es"
+    unknown = post_telegram(messenger_stack.gateway, tg_callback(chat_id, "t:expired0000000000000000"), TG_SECRET)
+    assert unknown.status_code == 200 and unknown.json()["method"] == "answerCallbackQuery"

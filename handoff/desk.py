@@ -125,12 +125,10 @@ class HandoffDesk:
         await self.events.publish("case_new", case.id, case.centre, urgent=urgent)
         log.info("case %s opened: centre %s, reason %s, urgent %s", case.id, case.centre, reason, urgent)
         if centre:
-            await self.send(message.channel, message.user_id, self._who(case, language), message.message_id)
+            await self.tell(case, self._who(case, language), message.message_id)
         else:  # an urgent case hears at once that it is urgent; who answers follows the origin
             first = [OutboundMessage(texts.text("urgent", language))] if urgent else []
-            await self.send(
-                message.channel, message.user_id, [*first, texts.ask_origin(language)], message.message_id
-            )
+            await self.tell(case, [*first, texts.ask_origin(language)], message.message_id)
         return case
 
     def _route(self, message: InboundMessage, fields: dict[str, str]) -> tuple[Centre | None, str]:
@@ -191,7 +189,13 @@ class HandoffDesk:
         if origin:
             await self.cases.update(case, origin=origin)
         who = self._who(case, language, urgent_told=True)
-        await self.send(message.channel, message.user_id, who, message.message_id)
+        await self.tell(case, who, message.message_id)
+
+    async def tell(self, case: Case, messages: list[OutboundMessage], reply_to: str = "") -> None:
+        """Send the desk's own messages to the case's person and show them in the case's timeline."""
+        await self.send(case.channel, case.user_id, messages, reply_to)
+        for sent in messages:
+            await self.cases.add(case, "bot", sent.text)
 
     async def send(self, channel: str, user_id: str, messages: list[OutboundMessage], reply_to: str = "") -> None:
         """Send messages to a user through the one door (Delivery), in order, on the reply lane; `reply_to` is

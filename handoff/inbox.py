@@ -278,9 +278,7 @@ class Inbox:
         await self.desk.cases.close(case, outcome)
         await self.desk.cases.add(case, "event", "handed_back" if hand_back else "closed", by=account.username)
         await self.desk.return_to_bot(case)
-        await self.desk.send(
-            case.channel, case.user_id, [OutboundMessage(texts.text("handed_back", case.language))]
-        )
+        await self.desk.tell(case, [OutboundMessage(texts.text("handed_back", case.language))])
         await self.audit.log(account.username, "hand_back" if hand_back else "close", case.id, outcome)
         await self.desk.events.publish("case_updated", case.id, case.centre, urgent=case.urgent)
 

@@ -149,10 +149,10 @@ async def test_messages_go_into_the_open_case_and_unclaimed_cases_overflow(hando
     await desk.on_user_message(web_message("c", "mă auziți?"), "ro")
     moved = await desk.cases.get(case.id)
     assert moved is not None and moved.centre == "ungheni" and moved.origin == "Soroca"
-    assert [e["text"] for e in await desk.cases.timeline(case.id) if e["kind"] == "user"] == [
-        "sunt din Soroca",
-        "mă auziți?",
-    ]
+    entries = await desk.cases.timeline(case.id)
+    assert [e["text"] for e in entries if e["kind"] == "user"] == ["sunt din Soroca", "mă auziți?"]
+    said = [e["text"] for e in entries if e["kind"] == "bot"]  # what the desk told the person is in view
+    assert said[0].startswith("Ca să te punem în legătură") and "Ungheni" in said[1]
     redis = desk.cases._redis
     for key in (f"hd:case:{case.id}", f"hd:case:{case.id}:timeline", "hd:conv:web:c", "hd:cases:conv:web:c"):
         assert 0 < await redis.ttl(key) <= RETENTION, key

@@ -189,7 +189,7 @@ def test_the_inbox_on_a_phone_and_the_supervisors_figures(
     expect(sup.locator("#text")).to_have_value(
         "¡Buenos días! Soy asesor del centro de Bacău. He leído tus mensajes y te ayudo desde aquí."
     )
-    sup.screenshot(path=str(SHOTS / "inbox-phone.png"))
+    sup.screenshot(path=str(SHOTS / "inbox-phone.png"), full_page=True)
     sup.get_by_role("button", name="Send").click()
     wait_until(lambda: any("Soy asesor" in t for t in chat_messages(stack, sender)), 15, "no reply")
     sup.context.close()

@@ -78,8 +78,7 @@ def processes(settings: Settings, model: Path, actions_port: int = 5055, rasa_re
                 str(RASA_BIN),
                 "run",
                 "--enable-api",
-                "--auth-token",
-                settings.rasa_token,
+                f"--auth-token={settings.rasa_token}",  # one argument: a token may start with "-"
                 "--interface",
                 "127.0.0.1",
                 "--port",

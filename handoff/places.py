@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import csv
 import difflib
-import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from handoff.centres import Centres
+from knowledge.countries import fold
 
 CENTROIDS = Path(__file__).parent / "data" / "centroids_approx.csv"
 _FUZZY_MIN_CHARS = 5
@@ -91,13 +90,6 @@ _NOT_PLACES = frozenset(
         "est",
     ]
 )
-
-
-def fold(text: str) -> str:
-    """Lower case, no diacritics (ș ş ț ţ ă â î fold to s t a a i), punctuation as spaces."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", plain).split())
 
 
 def _spellings(name: str) -> set[str]:

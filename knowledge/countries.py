@@ -69,9 +69,10 @@ _NAMES: dict[str, tuple[str, ...]] = {
 
 
 def fold(text: str) -> str:
-    """Lower case, without diacritics (ș, ş, ț, ţ, ă, â, î, ñ, à... become plain letters)."""
+    """Lower case, no diacritics (ș ş ț ţ ă â î ñ à fold to plain letters), punctuation as single spaces."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", plain).split())
 
 
 _PATTERNS = {

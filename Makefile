@@ -50,6 +50,7 @@ test: setup browser lint validate rasa-test pytest
 
 bench: setup
 	.venv/bin/python bench/language.py
+	.venv/bin/python bench/triage.py
 	HELPDESK_MODEL="$$(ops/model.sh)" .venv/bin/python bench/gateway_overhead.py
 
 knowledge: venvs

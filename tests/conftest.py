@@ -12,6 +12,7 @@ import httpx
 import pytest
 import redis as redis_sync
 import yaml
+from playwright.sync_api import Browser, sync_playwright
 
 from ops.local_stack import TEST_REDIS_PORT, LocalStack, trained_model, wait_until
 from ops.stack import ROOT
@@ -20,6 +21,8 @@ Stack = LocalStack
 __all__ = ["REDIS_PORT", "ROOT", "Stack", "make_stack", "post", "wait_until"]
 REDIS_PORT = TEST_REDIS_PORT
 
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = ROOT / "docs" / "screenshots"
 GATEWAY_DB = 15
 RASA_DB = 14
 COLD_GATEWAY_DB = 12
@@ -84,3 +87,25 @@ def responses() -> dict[str, dict[str, dict[str, object]]]:
 
 def post(stack: Stack, sender: str, text: str, **extra: object) -> httpx.Response:
     return httpx.post(f"{stack.gateway}/webhooks/web", json={"sender": sender, "text": text, **extra}, timeout=40)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, one per test module (the pages' browser tests)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: make test installs it (ops/browser.sh)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
+        yield browser
+        browser.close()

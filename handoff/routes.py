@@ -36,6 +36,8 @@ from handoff.accounts import ROLES, Account, AccountError
 from handoff.inbox import InboxError
 from handoff.sessions import COOKIE, LOGIN_COOKIE, Session, same
 from handoff.wiring import HandoffServices
+from knowledge.cards import knowledge
+from knowledge.page import page as review_page
 
 STATIC = Path(__file__).parent / "static"
 CANNED = Path(__file__).parent / "data" / "canned.yml"
@@ -186,6 +188,16 @@ async def inbox_page(request: Request) -> Response:
     if found[0].role == "campaigns":
         return _page("<!doctype html><title>Inbox</title><p>This account is for campaigns only.</p>", 403)
     return _page((STATIC / "inbox.html").read_text(encoding="utf-8"))
+
+
+@router.get("/knowledge", include_in_schema=False)
+async def knowledge_review(request: Request) -> Response:
+    """Every answer of the assistant side by side in ro/it/es with sources and dates, for staff (logged in)."""
+    if await _session(request) is None:
+        return RedirectResponse("/inbox/login", 303)
+    # The page is one self-contained file: its style is inline, and it has no script at all.
+    headers = {**_SECURITY_HEADERS, "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
+    return HTMLResponse(review_page(knowledge()), headers=headers)
 
 
 @router.get("/assets/{name}", include_in_schema=False)

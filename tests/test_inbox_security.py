@@ -239,3 +239,13 @@ def test_claims_are_exclusive_and_other_centres_cannot_open_a_case(
     assert (users["ana"], "reveal_number") in actions
     assert (users["ana"], "claim") in actions
     assert (users["dan"], "open") not in actions  # refused, so never opened
+
+
+def test_the_knowledge_review_page_is_for_logged_in_staff(stack: Stack, sessions: dict[str, httpx.Client]) -> None:
+    with httpx.Client(base_url=stack.gateway, timeout=10) as anonymous:
+        page = anonymous.get("/inbox/knowledge")
+        assert page.status_code == 303 and page.headers["location"] == "/inbox/login"
+    page = sessions["ana"].get("/inbox/knowledge")
+    assert page.status_code == 200
+    assert "report_danger" in page.text and "800 290 290" in page.text and "<script" not in page.text
+    assert page.headers["Content-Security-Policy"].startswith("default-src 'none'")

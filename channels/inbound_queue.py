@@ -25,6 +25,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from channels.messages import InboundMessage
+from channels.redis_leases import Leases, ensure_group
 
 log = logging.getLogger(__name__)
 
@@ -36,24 +37,6 @@ if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
   return redis.call('XADD', KEYS[2], '*', 'm', ARGV[2])
 end
 return false
-"""
-
-_HOLD = """
-local owner = redis.call('GET', KEYS[1])
-if owner == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return 1
-end
-if not owner then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return 1
-end
-return 0
-"""
-
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
 """
 
 
@@ -74,8 +57,7 @@ class InboundQueue:
         self.partitions = partitions
         self._dedupe_ttl = dedupe_ttl_seconds
         self._accept = redis.register_script(_ACCEPT)
-        self._hold = redis.register_script(_HOLD)
-        self._release = redis.register_script(_RELEASE)
+        self._leases = Leases(redis)
 
     @staticmethod
     def stream_key(partition: int) -> str:
@@ -95,11 +77,11 @@ class InboundQueue:
 
     async def hold(self, partition: int, owner: str, lease_ms: int) -> bool:
         """Take or renew the lease on a partition; False if another worker holds it."""
-        return bool(await self._hold(keys=[f"hd:in:lease:{partition}"], args=[owner, lease_ms]))
+        return await self._leases.hold(f"hd:in:lease:{partition}", owner, lease_ms)
 
     async def release(self, partition: int, owner: str) -> None:
         """Give up a lease so another worker can take the partition at once."""
-        await self._release(keys=[f"hd:in:lease:{partition}"], args=[owner])
+        await self._leases.release(f"hd:in:lease:{partition}", owner)
 
     async def heartbeat(self, owner: str, ttl_seconds: int) -> int:
         """Register a live worker; the number of workers alive (those seen within `ttl_seconds`)."""
@@ -127,7 +109,7 @@ class InboundQueue:
         except ResponseError as exc:
             if "NOGROUP" not in str(exc):
                 raise
-            await self._create_group(stream)
+            await ensure_group(self._redis, stream, GROUP)
             pending = []
         rows = pending[0][1] if pending and pending[0][1] else []
         if not rows:
@@ -159,13 +141,6 @@ class InboundQueue:
             for p in range(self.partitions):
                 pipe.xlen(self.stream_key(p))
             return sum(await pipe.execute())
-
-    async def _create_group(self, stream: str) -> None:
-        try:
-            await self._redis.xgroup_create(stream, GROUP, id="0", mkstream=True)
-        except ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):
-                raise
 
     @staticmethod
     def _entry(partition: int, entry_id: str | bytes, fields: dict[bytes | str, bytes | str]) -> Entry:

@@ -38,6 +38,7 @@ from redis.exceptions import ResponseError
 from channels import metrics
 from channels.channel import Channel, DeliveryStatus, SendError
 from channels.conversations import Conversations
+from channels.redis_leases import Leases, ensure_group
 from channels.send_rate import SendRate
 
 log = logging.getLogger(__name__)
@@ -63,15 +64,6 @@ if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'error', ARGV[3]) end
 return 1
 """
 
-_HOLD = """
-local owner = redis.call('GET', KEYS[1])
-if owner == ARGV[1] or not owner then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return 1
-end
-return 0
-"""
-
 
 @dataclass(frozen=True)
 class OutItem:
@@ -90,7 +82,7 @@ class Outbox:
         self._redis = redis
         self._ttl = retention_seconds
         self._set_status = redis.register_script(_SET_STATUS)
-        self._hold = redis.register_script(_HOLD)
+        self._leases = Leases(redis)
 
     @staticmethod
     def stream_key(channel: str, lane: str) -> str:
@@ -182,7 +174,7 @@ class Outbox:
         except ResponseError as exc:
             if "NOGROUP" not in str(exc):
                 raise
-            await self._create_group(stream)
+            await ensure_group(self._redis, stream, GROUP)
             rows = []
         items = [self._item(entry_id, fields) for entry_id, fields in (rows[0][1] if rows and rows[0][1] else [])]
         items = [item for item in items if item.entry_id not in skip][:count]
@@ -206,20 +198,11 @@ class Outbox:
 
     async def hold(self, channel: str, owner: str) -> bool:
         """Take or renew the right to send on a channel."""
-        return bool(await self._hold(keys=[f"hd:out:lease:{channel}"], args=[owner, LEASE_MS]))
+        return await self._leases.hold(f"hd:out:lease:{channel}", owner, LEASE_MS)
 
     async def release(self, channel: str, owner: str) -> None:
         """Give the channel back at once (clean stop)."""
-        key = f"hd:out:lease:{channel}"
-        if (await self._redis.get(key) or b"").decode() == owner:
-            await self._redis.delete(key)
-
-    async def _create_group(self, stream: str) -> None:
-        try:
-            await self._redis.xgroup_create(stream, GROUP, id="0", mkstream=True)
-        except ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):
-                raise
+        await self._leases.release(f"hd:out:lease:{channel}", owner)
 
     @staticmethod
     def _item(entry_id: bytes | str, fields: dict[bytes | str, bytes | str]) -> OutItem:

@@ -2,8 +2,9 @@
 
 `action_answer` sends the card in the user's language, for the country they are in. When the answer
 depends on the country and it is not known yet, it asks first (the card waits in `pending_answer` and is
-sent by `action_set_country`). A country named in the question itself ("in Spagna...") is taken as the
-user's country. `action_more` opens the card a "more" button names; `action_topic_menu` lists a topic's cards.
+sent by `action_set_country`). A country the question names ("in Spagna...") is answered for; only a
+statement of where the user is ("lavoro in Spagna") is stored as their country. `action_more` opens the
+card a "more" button names; `action_topic_menu` lists a topic's cards.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import cards, country_of, language_of, send, signal
-from knowledge.countries import mentioned
+from knowledge.countries import located, mentioned
 from knowledge.render import country_question, render
 
 TOPIC_INTENTS = {
@@ -65,13 +66,18 @@ def answer(
 
 
 def country_events(dispatcher: CollectingDispatcher, tracker: Tracker) -> tuple[str | None, list[dict[str, Any]]]:
-    """The user's country, updated when the latest message names one; the events that record a change."""
+    """The country to answer for, and the events that record a change of where the user is.
+
+    Only a statement of where the user is ("lucrez in Spania") changes the stored country; a country the
+    question is about ("somajul in Spania", "vreau sa plec in Germania") is answered for without being
+    stored, and a country named as origin ("sunt din Moldova") changes nothing."""
     country = country_of(tracker)
-    named = mentioned(tracker.latest_message.get("text") or "")
-    if named and named != country:
-        signal(dispatcher, {"profile": {"country": named}})
-        return named, [SlotSet("country", named)]
-    return country, []
+    text = tracker.latest_message.get("text") or ""
+    here = located(text)
+    if here and here != country:
+        signal(dispatcher, {"profile": {"country": here}})
+        return here, [SlotSet("country", here)]
+    return mentioned(text) or country, []
 
 
 class ActionAnswer(Action):

@@ -13,8 +13,8 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import country_events
-from actions.common import cards, language_of, send, signal
+from actions.common import cards, country_of, language_of, send, signal
+from knowledge.countries import located
 from knowledge.render import render
 
 SAFETY_CARD = "report_danger"
@@ -30,9 +30,11 @@ class ActionSafetyAlert(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        """Hotline first (for the known or named country; every country's when unknown), then the signal."""
+        """Hotline first, then the signal. The hotline is the one that works where the user is: the stored
+        country, else the country the message says they are in now, else every country's card. A place
+        named in a danger message never changes the stored country (it is often the person's origin)."""
         knowledge = cards()
-        country, events = country_events(dispatcher, tracker)
+        country = country_of(tracker) or located(tracker.latest_message.get("text") or "")
         send(dispatcher, render(knowledge, knowledge[SAFETY_CARD], language_of(tracker), country))
         signal(dispatcher, {"handoff": "safety", "urgent": True, "topic": SAFETY_CARD})
-        return events
+        return []

@@ -20,7 +20,7 @@ import uuid
 from typing import Any
 
 from channels import metrics
-from channels.conversations import Conversations
+from channels.conversations import Conversation, Conversations
 from channels.delivery import Delivery, OutsideWindow, UnknownChannel
 from channels.inbound_queue import Entry, InboundQueue
 from channels.language import as_rasa_text, resolve
@@ -31,8 +31,9 @@ from channels.web_outbox import WebOutbox
 from handoff.desk import HandoffDesk
 from handoff.requests import HandoffRequests
 from knowledge.cards import COUNTRIES
+from knowledge.countries import located
 from safety.alert import SAFETY_SIGNAL, hotline_message
-from safety.triage import assess
+from safety.triage import Assessment, assess
 
 log = logging.getLogger(__name__)
 
@@ -193,12 +194,7 @@ class Worker:
         await self._conversations.touch(message.conversation_id, message.channel, language)
         if message.kind == "location" and message.latitude is not None and message.longitude is not None:
             await self._conversations.set_location(message.conversation_id, message.latitude, message.longitude)
-        # Safety first: danger signs get the hotline of the user's country before anything else answers,
-        # whoever owns the conversation and whether or not Rasa is up; the case is then opened as urgent.
-        alert = assess(message.text)
-        if alert.urgent:
-            metrics.SAFETY_ALERTS.inc()
-            await self._deliver(message, [hotline_message(language, conversation.country, message.text)])
+        alert, conversation = await self._safety_first(message, conversation, language)
 
         # Handoff: while a case is open (state "queued" or "human") the message goes into the case, live to
         # the counsellor, and the bot stays silent.
@@ -221,7 +217,7 @@ class Worker:
             await self._deliver(message, [notice(kind, language)])
             metrics.WORKER_MESSAGES.labels(result=message.kind).inc()
             return True
-        reply = await self._ask_rasa_until_answered(entry, message, language)
+        reply = await self._ask_rasa_until_answered(entry, message, language, conversation.country)
         if reply is None:
             return False
         await self._deliver(message, reply.messages)
@@ -236,6 +232,24 @@ class Worker:
         if message.channel == "web":
             await self._web.finish(message.message_id, {"rasa": reply.seconds * 1000, "worker": total * 1000})
         return True
+
+    async def _safety_first(
+        self, message: InboundMessage, conversation: Conversation, language: str
+    ) -> tuple[Assessment, Conversation]:
+        """Safety first: danger signs get the hotline of the user's country before anything else answers,
+        whoever owns the conversation and whether or not Rasa is up; the case is then opened as urgent.
+
+        Otherwise a statement of where the user is ("lucrez in Italia") is kept, whatever the assistant
+        makes of the rest of the message, so that a later danger message gets the hotline that works
+        there. A danger message never changes it: the place it names is often where the person is from."""
+        alert = assess(message.text)
+        if alert.urgent:
+            metrics.SAFETY_ALERTS.inc()
+            await self._deliver(message, [hotline_message(language, conversation.country, message.text)])
+        elif (here := located(message.text)) and here != conversation.country:
+            await self._conversations.set_fields(message.conversation_id, country=here)
+            conversation = dataclasses.replace(conversation, country=here)
+        return alert, conversation
 
     async def _finish_early(self, message: InboundMessage, started: float, result: str) -> None:
         """Count a message finished without asking Rasa, and release a web chat request waiting for it."""
@@ -258,9 +272,11 @@ class Worker:
             await self._handoff.record(message.conversation_id, message.channel, language, signal["handoff"])
 
     async def _ask_rasa_until_answered(
-        self, entry: Entry, message: InboundMessage, language: str
+        self, entry: Entry, message: InboundMessage, language: str, country: str | None
     ) -> RasaReply | None:
         metadata = {"language": language, "channel": message.channel}
+        if country:
+            metadata["country"] = country
         delay = _RETRY_FIRST_SECONDS
         while not self._stopping.is_set():
             try:

@@ -10,8 +10,13 @@ them in ordinary questions ("a copy of my passport", "I lost my passport", "a de
 When the words read like a general question ("what are the signs of trafficking?") a single sign does
 not raise the alarm; two signs, or a plea for rescue, always do.
 
+A person simply saying they are in danger, afraid, threatened, hurt or in need of urgent help, in any
+of the three languages or in English, German, French, Russian or Ukrainian, is the sign "stated_danger";
+its words are data (safety/lexicon/stated_danger.yml) and it always raises the alarm, unless it is only
+fear about an ordinary outcome ("mi-e frica sa nu pierd somajul") naming no harm.
+
 The assistant's own `report_danger` intent is the second net (actions/safety.py). Recall and false
-alarms of both together are measured on tests/triage/*.yml (tests/test_triage.py, docs/safety-triage.md).
+alarms are measured on tests/triage/ (tests/test_triage.py, docs/safety-triage.md).
 """
 
 from __future__ import annotations
@@ -19,16 +24,22 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 
-_CEDILLA = str.maketrans({"ş": "s", "ţ": "t", "Ş": "s", "Ţ": "t"})
+import yaml
+
+_CEDILLA = str.maketrans({"ş": "s", "ţ": "t", "Ş": "s", "Ţ": "t", "ß": "ss"})
+_ELONGATED = re.compile(r"([a-hj-z])\1{2,}")
 _CHAT = {"nn": "non", "xfavore": "per favore", "xke": "perche", "pt": "pentru", "q": "que", "xq": "porque"}
 
 
 def fold(text: str) -> str:
-    """Lower case, diacritics removed, punctuation as spaces, chat spellings expanded; padded with spaces."""
+    """Lower case, diacritics removed, punctuation as spaces, chat spellings expanded; padded with spaces.
+    Cyrillic letters are kept (й reads и, ё reads е, ї reads і)."""
     decomposed = unicodedata.normalize("NFKD", text.translate(_CEDILLA).lower())
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    words = re.sub(r"[^a-z0-9]+", " ", plain).split()
+    plain = _ELONGATED.sub(r"\1", plain)  # "ajutooor" reads "ajutor" (but "copiii" keeps its three i)
+    words = re.sub(r"[^a-z0-9\u0400-\u04ff]+", " ", plain).split()
     return " " + " ".join(_CHAT.get(w, w) for w in words) + " "
 
 
@@ -550,6 +561,11 @@ SIGNS: dict[str, tuple[list[re.Pattern[str]], re.Pattern[str] | None]] = {
             ),
         ],
         _words(
+            r"bate\w* gandul",
+            r"batut la cap",
+            r"s a lovit",
+            r"(?:masina|macchina|auto|coche|moto|bicicleta|bici) (?:\w+ ){0,4}(?:lovit\w*|golpe\w*|investit\w*|atropell\w*)",
+            r"lovit (?:\w+ ){0,2}(?:masina|bicicleta)",
             r"licenzi\w*",
             r"concedi\w*",
             r"despid\w*",
@@ -910,7 +926,81 @@ _INFORMATIONAL = _words(
     r"chiedo (?:solo|per)",
     r"solo pregunto",
     r"pregunto por",
+    r"lo chiedo",
+    r"lo pregunto",
+    r"intreb (?:ca|pentru ca|pentru)",
+    r"(?:mandare|mandar|trimit\w*|send) (?:\w+ )?foto",
 )
+
+
+def _lexicon_pattern(entries: list[str]) -> re.Pattern[str]:
+    """One pattern for a list of the lexicon's entries, folded like the text they are matched on."""
+    folded = []
+    for entry in entries:
+        plain = unicodedata.normalize("NFKD", str(entry).translate(_CEDILLA).lower())
+        folded.append("".join(c for c in plain if not unicodedata.combining(c)))
+    return re.compile(r"(?<!\w)(?:" + "|".join(f"(?:{f})" for f in folded) + r")(?!\w)")
+
+
+def _load_stated(path: Path) -> dict[str, re.Pattern[str]]:
+    """The lists of safety/lexicon/stated_danger.yml, each as one pattern over all languages."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {tier: _lexicon_pattern([e for entries in data[tier].values() for e in entries]) for tier in data}
+
+
+STATED = _load_stated(Path(__file__).resolve().parent / "lexicon" / "stated_danger.yml")
+_AFTER_WORDS = 8
+_WORRY_WORDS = 6
+_PERSON_WORDS = 4  # the `about` word and three more
+_CRIES = re.compile(rf" (?:(?:{STATED['cry'].pattern}) )+")
+
+
+def _words_after(folded: str, end: int, count: int) -> str:
+    """The `count` words after position `end`, padded with spaces like the folded text."""
+    return " " + " ".join(folded[end:].split()[:count]) + " "
+
+
+def _ordinary_threat(text: str) -> bool:
+    """What is threatened is an ordinary consequence (a fine, dismissal, a reference not given...), or the
+    words are a joke or a story that is over."""
+    innocent = SIGNS["threats_violence"][1]
+    over = STATED["past"].search(text) and STATED["settled"].search(text)
+    ordinary = STATED["consequence"].search(text) or STATED["joke"].search(text) or over
+    return bool(ordinary or (innocent and innocent.search(text)))
+
+
+def _fear_is_danger(folded: str, start: int, end: int) -> bool:
+    """A fear or plea from `start` to `end` is about danger: nothing ordinary is near it (see the lexicon)."""
+    after = folded[end:].split()
+    if STATED["harm"].search(_words_after(folded, end, _AFTER_WORDS)):
+        return True
+    before = " " + " ".join(folded[:start].split()[-_WORRY_WORDS:]) + " "
+    if STATED["worry"].search(_words_after(folded, end, _WORRY_WORDS)) or STATED["worry"].search(before):
+        return False
+    about = STATED["about"].match(" ".join(after))
+    if not about:
+        return True
+    near = " " + " ".join(after[1:_PERSON_WORDS]) + " "
+    return not STATED["clause"].fullmatch(about.group()) and bool(STATED["person"].search(near))
+
+
+def stated_danger(text: str, folded: str) -> bool:
+    """The person says they are in danger, afraid, threatened, hurt or in need of urgent help (and not
+    only afraid of, threatened with, or in a hurry about something ordinary: see the lexicon's header).
+    A story that is over, or a joke, is not."""
+    if (STATED["past"].search(folded) and STATED["settled"].search(folded)) or STATED["joke"].search(folded):
+        return False
+    if STATED["danger"].search(folded):
+        return True
+    if STATED["indicator"].search(folded) and not STATED["question"].search(folded):
+        return True
+    if _CRIES.fullmatch(folded) and (text.count("!") >= 2 or len(folded.split()) > 1):
+        return True  # only cries for help, repeated or with "!!"
+    for threat in STATED["threat"].finditer(folded):
+        window = _words_after(folded, threat.end(), _AFTER_WORDS)
+        if STATED["harm"].search(window) or not _ordinary_threat(window):
+            return True
+    return any(_fear_is_danger(folded, fear.start(), fear.end()) for fear in STATED["fear"].finditer(folded))
 
 
 @dataclass(frozen=True)
@@ -923,16 +1013,24 @@ class Assessment:
 
 # Signs that raise the alarm only together with another one.
 WEAK = frozenset({"escape_conditional"})
+# Signs that raise the alarm on their own, whatever the rest of the message says.
+STRONG = frozenset({"asking_rescue", "stated_danger"})
 
 
 def assess(text: str) -> Assessment:
     """Whether `text` shows danger signs (then the hotline goes first and a counsellor is alerted)."""
     folded = fold(text)
     found = [sign for sign, (patterns, _) in SIGNS.items() if any(p.search(folded) for p in patterns)]
-    if len(found) > 1 or "asking_rescue" in found:
+    if stated_danger(text, folded):
+        found.append("stated_danger")
+    if len(found) > 1 or STRONG.intersection(found):
         return Assessment(True, tuple(found))
     signs = tuple(
-        s for s in found if s not in WEAK and not ((innocent := SIGNS[s][1]) and innocent.search(folded))
+        s
+        for s in found
+        if s not in WEAK
+        and not ((innocent := SIGNS[s][1]) and innocent.search(folded))
+        and not (s == "threats_violence" and _ordinary_threat(folded))
     )
     urgent = bool(signs) and not _INFORMATIONAL.search(folded)
     return Assessment(urgent, tuple(found))

@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, sync_playwright
 
 from ops.local_stack import TEST_REDIS_PORT, LocalStack, trained_model, wait_until
 from ops.stack import ROOT
+from tests.figures import REPORT
 
 Stack = LocalStack
 __all__ = ["REDIS_PORT", "ROOT", "Stack", "make_stack", "post", "wait_until"]
@@ -109,3 +110,11 @@ def browser() -> Iterator[Browser]:
         )
         yield browser
         browser.close()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the figures the tests measured (triage recall and false alarms...)."""
+    if REPORT:
+        terminalreporter.section("measured")
+        for line in REPORT:
+            terminalreporter.write_line(line)

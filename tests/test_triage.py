@@ -1,6 +1,11 @@
 """The safety triage on the labelled messages in tests/triage/: every danger message raises the alarm
 (recall 100%) and fewer than 5% of ordinary questions do; then the whole path through the real gateway:
-the hotline of the user's country comes first, in their language, even while Rasa is not asked."""
+the hotline of the user's country comes first, in their language, even while Rasa is not asked.
+
+Plain statements of danger (tests/triage/stated-dev and stated-blind, written apart from the word lists
+in eight languages, danger and near-miss ordinary messages): recall must be 100%; the false alarms on
+those near misses stay under 5%, and on all ordinary messages (training data of the other intents and the
+ordinary sets) under 1%. The figures are printed at the end of the run."""
 
 from __future__ import annotations
 
@@ -11,9 +16,15 @@ import yaml
 from knowledge.cards import LANGUAGES
 from safety.triage import assess, fold
 from tests.conftest import ROOT, Stack, post
+from tests.figures import REPORT
 
 MIN_DANGER = 40
 MAX_FALSE_ALARMS = 0.05
+MAX_ALARMS_ON_ORDINARY = 0.01
+STATED_SETS = ("stated-dev", "stated-blind")
+STATED_LANGUAGES = (*LANGUAGES, "en", "de", "fr", "ru", "uk")
+MIN_STATED = {"ro": 100, "it": 100, "es": 100}  # per language over both sets; 50 for the others
+DANGER_INTENTS = {"report_danger", "trafficking_help"}  # the help intent speaks of others in danger
 
 
 def labelled(language: str) -> dict[str, list[str]]:
@@ -34,6 +45,52 @@ def test_ordinary_questions_rarely_do(language: str) -> None:
     assert len(ordinary) >= MIN_DANGER
     alarms = [text for text in ordinary if assess(text).urgent]
     assert len(alarms) / len(ordinary) < MAX_FALSE_ALARMS, alarms
+
+
+@pytest.mark.parametrize("language", STATED_LANGUAGES)
+def test_every_plain_statement_of_danger_raises_the_alarm(language: str) -> None:
+    danger: list[str] = []
+    ordinary: list[str] = []
+    for folder in STATED_SETS:
+        data = yaml.safe_load((ROOT / "tests" / "triage" / folder / f"{language}.yml").read_text())
+        danger += data["danger"]
+        ordinary += data["ordinary"]
+    assert len(danger) >= MIN_STATED.get(language, 50) and len(ordinary) >= MIN_STATED.get(language, 50)
+    missed = [text for text in danger if not assess(text).urgent]
+    alarms = [text for text in ordinary if assess(text).urgent]
+    REPORT.append(
+        f"triage, plain statements of danger [{language}]: recall {len(danger) - len(missed)}/{len(danger)}, "
+        f"false alarms on near misses {len(alarms)}/{len(ordinary)}"
+    )
+    assert missed == []
+    assert len(alarms) / len(ordinary) < MAX_FALSE_ALARMS, alarms
+
+
+def test_ordinary_messages_almost_never_raise_the_alarm() -> None:
+    ordinary = [text for intent, text in training_examples() if intent not in DANGER_INTENTS]
+    for language in LANGUAGES:
+        ordinary += labelled(language)["ordinary"]
+    alarms = [text for text in ordinary if assess(text).urgent]
+    REPORT.append(f"triage, all ordinary messages: false alarms {len(alarms)}/{len(ordinary)}")
+    assert len(alarms) / len(ordinary) < MAX_ALARMS_ON_ORDINARY, alarms
+
+
+def training_examples() -> list[tuple[str, str]]:
+    """(intent, text) of every training example."""
+    found = []
+    for path in sorted((ROOT / "nlu").glob("*/*.yml")):
+        for block in yaml.safe_load(path.read_text())["nlu"]:
+            found += [
+                (block["intent"], line.strip()[2:]) for line in block["examples"].splitlines() if line.strip()
+            ]
+    return found
+
+
+def test_a_cry_for_help_alone_is_urgent_and_a_story_or_a_joke_is_not() -> None:
+    assert assess("ajutor!!!").urgent and assess("aiuto aiuto").urgent and assess("AYUDAAA").urgent
+    assert not assess("acum 3 ani ma simteam in pericol la o ferma, acum sunt bine, cum cer banii?").urgent
+    assert not assess("la jefa me mata con tanto trabajo jajaja").urgent
+    assert "stated_danger" in assess("Мне очень страшно, он бьет меня").signs
 
 
 def test_folding_reads_romanian_without_diacritics_and_old_cedillas() -> None:

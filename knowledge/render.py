@@ -15,8 +15,8 @@ from knowledge.cards import Card, Knowledge
 MAX_MORE_BUTTONS = 3
 
 LABELS: dict[str, dict[str, str]] = {
-    "source": {"ro": "Sursa oficială", "it": "Fonte ufficiale", "es": "Fuente oficial"},
-    "sources": {"ro": "Surse oficiale", "it": "Fonti ufficiali", "es": "Fuentes oficiales"},
+    "source": {"ro": "Sursa", "it": "Fonte", "es": "Fuente"},
+    "sources": {"ro": "Surse", "it": "Fonti", "es": "Fuentes"},
     "checked": {
         "ro": "Verificat la {date}. Regulile se pot schimba: verifică sursa.",
         "it": "Verificato il {date}. Le regole possono cambiare: controlla la fonte.",

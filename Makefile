@@ -9,7 +9,7 @@ help:
 	@echo "make run    - set up (venvs, model, Redis) and run the helpdesk: open http://localhost:8000/chat"
 	@echo "make test   - set up and run every test (lint, Rasa data validation, rasa test, pytest)"
 	@echo "make bench  - benchmarks (language detection, gateway overhead)"
-	@echo "make knowledge  - the review page of every answer in three languages (results/knowledge.html)"
+	@echo "make knowledge  - the review page of every answer (results/knowledge.html) and the cards due for re-checking"
 	@echo "make nlu-report - cross-validation per language and safety triage figures (docs/nlu-report.md)"
 
 venvs:
@@ -53,8 +53,11 @@ bench: setup
 	.venv/bin/python bench/triage.py
 	HELPDESK_MODEL="$$(ops/model.sh)" .venv/bin/python bench/gateway_overhead.py
 
+# The review page, and the cards whose facts were last checked more than KNOWLEDGE_MAX_AGE days ago.
+KNOWLEDGE_MAX_AGE ?= 180
 knowledge: venvs
 	.venv/bin/python -m knowledge page --out results/knowledge.html
+	.venv/bin/python -m knowledge stale --days $(KNOWLEDGE_MAX_AGE)
 
 nlu-report: venvs
 	.venv/bin/python -m ops.nlu_report

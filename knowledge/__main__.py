@@ -1,4 +1,5 @@
-"""`python -m knowledge page`: write the review page of every answer card (see knowledge/page.py)."""
+"""`python -m knowledge page` writes the review page of every answer card (knowledge/page.py);
+`python -m knowledge stale --days N` lists the cards due for re-checking (knowledge/stale.py)."""
 
 from knowledge.page import main
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from knowledge.cards import ANY, LANGUAGES, Card, Knowledge, load
 from knowledge.render import COUNTRY_NAMES
+from knowledge.stale import DEFAULT_MAX_AGE_DAYS, report
 
 LANGUAGE_NAMES = {"ro": "Română", "it": "Italiano", "es": "Español"}
 TOPIC_NAMES = {
@@ -88,12 +89,16 @@ def page(cards: Knowledge) -> str:
 
 
 def main() -> None:
-    """Write the review page."""
-    parser = argparse.ArgumentParser(prog="python -m knowledge page")
-    parser.add_argument("command", choices=["page"])
+    """Write the review page (`page`), or list the cards due for re-checking (`stale`)."""
+    parser = argparse.ArgumentParser(prog="python -m knowledge")
+    parser.add_argument("command", choices=["page", "stale"])
     parser.add_argument("--out", type=Path, default=Path("results/knowledge.html"))
+    parser.add_argument("--days", type=int, default=DEFAULT_MAX_AGE_DAYS, help="age that makes a card stale")
     args = parser.parse_args()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
     cards = load()
+    if args.command == "stale":
+        print(report(cards, args.days))
+        return
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(page(cards), encoding="utf-8")
     print(f"{args.out}: {len(cards.cards)} answer cards in {len(LANGUAGES)} languages")

@@ -3,11 +3,11 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PY311 ?= $(shell command -v python3.11 || command -v python3)
 
-.PHONY: help setup venvs model redis run test lint validate rasa-test pytest browser bench knowledge nlu-report lock-rasa clean
+.PHONY: help setup venvs model redis run test lint validate actions-test rasa-test pytest browser bench knowledge nlu-report lock-rasa clean
 
 help:
 	@echo "make run    - set up (venvs, model, Redis) and run the helpdesk: open http://localhost:8000/chat"
-	@echo "make test   - set up and run every test (lint, Rasa data validation, rasa test, pytest)"
+	@echo "make test   - set up and run every test (lint, Rasa data validation, action tests, rasa test, pytest)"
 	@echo "make bench  - benchmarks (language detection, gateway overhead)"
 	@echo "make knowledge  - the review page of every answer (results/knowledge.html) and the cards due for re-checking"
 	@echo "make nlu-report - cross-validation per language and safety triage figures (docs/nlu-report.md)"
@@ -40,13 +40,19 @@ validate: venvs
 	RASA_TELEMETRY_ENABLED=false .venv-rasa/bin/rasa data validate --domain bot/domain --data nlu stories \
 	  --config config.yml --fail-on-warnings
 
+# The custom actions run with rasa-sdk's CollectingDispatcher (tests/actions), in a small Python 3.10 venv of
+# their own: rasa-sdk 3.6 does not install on the gateway's Python 3.11.
+actions-test:
+	@ops/venv.sh .venv-actions "$$(ops/find-python310.sh)" requirements/actions-test.txt
+	.venv-actions/bin/python -m pytest tests/actions -p no:cacheprovider --noconftest -q
+
 rasa-test: model
 	ops/rasa-test.sh "$$(ops/model.sh)"
 
 pytest: setup browser
 	HELPDESK_MODEL="$$(ops/model.sh)" .venv/bin/python -m pytest
 
-test: setup browser lint validate rasa-test pytest
+test: setup browser lint validate actions-test rasa-test pytest
 
 bench: setup
 	.venv/bin/python bench/language.py
@@ -66,13 +72,13 @@ lock-rasa:
 	.venv-rasa/bin/pip freeze --exclude-editable | sed '1i # Rasa 3.6 venv, full resolved set (make lock-rasa)' > requirements/rasa.txt
 
 clean:
-	rm -rf .venv .venv-rasa .rasa results .pytest_cache .ruff_cache
+	rm -rf .venv .venv-rasa .venv-actions .rasa results .pytest_cache .ruff_cache
 
 .PHONY: register bench-channels
 
 # Point the Telegram and Viber webhooks at PUBLIC_BASE_URL; prints what to set in the Twilio console.
 register: venvs
-	.venv/bin/python -m channels register
+	.venv/bin/python -m gateway register
 
 # The messenger outbox's send rate (one minute) and the inbound webhooks' throughput (docs/channels.md).
 bench-channels: venvs redis
@@ -83,4 +89,4 @@ bench-channels: venvs redis
 
 # Create an inbox account: make inbox-user NAME=ana ROLE=admin [CENTRE=iasi] (the password is asked twice).
 inbox-user: venvs
-	.venv/bin/python -m handoff users add $(NAME) --role $(or $(ROLE),counsellor) $(if $(CENTRE),--centre $(CENTRE))
+	.venv/bin/python -m inbox users add $(NAME) --role $(or $(ROLE),counsellor) $(if $(CENTRE),--centre $(CENTRE))

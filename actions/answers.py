@@ -16,6 +16,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import cards, country_of, language_of, send, signal
+from core.locales import text
 from knowledge.countries import located, mentioned
 from knowledge.render import country_question, render
 
@@ -24,28 +25,6 @@ TOPIC_INTENTS = {
     "topic_mobility": "mobility",
     "topic_trafficking": "trafficking",
     "topic_return": "return",
-}
-TOPIC_INTROS = {
-    "rights": {
-        "ro": "Drepturile tale la muncă și în străinătate. Alege o întrebare sau scrie-o cu cuvintele tale:",
-        "it": "I tuoi diritti sul lavoro e all'estero. Scegli una domanda o scrivila con parole tue:",
-        "es": "Tus derechos en el trabajo y en el extranjero. Elige una pregunta o escríbela con tus palabras:",
-    },
-    "mobility": {
-        "ro": "Cum pleci legal la muncă. Alege o întrebare sau scrie-o cu cuvintele tale:",
-        "it": "Come partire in regola per lavoro. Scegli una domanda o scrivila con parole tue:",
-        "es": "Cómo ir a trabajar de forma legal. Elige una pregunta o escríbela con tus palabras:",
-    },
-    "trafficking": {
-        "ro": "Trafic și exploatare. Dacă ești în pericol acum, sună la 112. Alege:",
-        "it": "Tratta e sfruttamento. Se sei in pericolo adesso, chiama il 112. Scegli:",
-        "es": "Trata y explotación. Si estás en peligro ahora, llama al 112. Elige:",
-    },
-    "return": {
-        "ro": "Întoarcerea acasă și reintegrarea. Alege o întrebare sau scrie-o cu cuvintele tale:",
-        "it": "Ritorno a casa e reinserimento. Scegli una domanda o scrivila con parole tue:",
-        "es": "Volver a casa y reintegrarse. Elige una pregunta o escríbela con tus palabras:",
-    },
 }
 
 
@@ -144,5 +123,5 @@ class ActionTopicMenu(Action):
             for card in cards().by_topic(topic)
             if card.asked
         ]
-        dispatcher.utter_message(text=TOPIC_INTROS[topic][language], buttons=buttons)
+        dispatcher.utter_message(text=text(f"topic.intro.{topic}", language), buttons=buttons)
         return []

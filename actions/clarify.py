@@ -13,27 +13,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import cards, language_of, signal
+from core.locales import text
 
 MAX_CHOICES = 3
 MISSES = ("nlu_fallback", "out_of_scope")
-TOPIC_TITLES = {
-    "topic_rights": {"ro": "Drepturi la muncă", "it": "Diritti sul lavoro", "es": "Derechos laborales"},
-    "topic_mobility": {"ro": "Muncă legală afară", "it": "Partire in regola", "es": "Trabajar legalmente"},
-    "topic_trafficking": {"ro": "Trafic, exploatare", "it": "Tratta, sfruttamento", "es": "Trata y explotación"},
-    "topic_return": {"ro": "Întoarcerea acasă", "it": "Tornare a casa", "es": "Volver a casa"},
-}
-TEXTS = {
-    "ask": {
-        "ro": "Nu sunt sigur că am înțeles. 🤔 Te referi la una dintre acestea? Sau scrie altfel, mai simplu.",
-        "it": "Non sono sicuro di aver capito. 🤔 Intendi una di queste? Oppure scrivilo in un altro modo.",
-        "es": "No estoy seguro de haberte entendido. 🤔 ¿Te refieres a una de estas? O escríbelo de otra forma.",
-    },
-    "handoff": {
-        "ro": "Îmi pare rău, tot nu te înțeleg. Îți trimit întrebarea unui consilier, care îți va scrie aici.",
-        "it": "Mi dispiace, ancora non ti capisco. Passo la tua domanda a un consulente, che ti scriverà qui.",
-        "es": "Lo siento, sigo sin entenderte. Paso tu pregunta a un asesor, que te escribirá aquí.",
-    },
-}
+TOPICS = ("topic_rights", "topic_mobility", "topic_trafficking", "topic_return")
 
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
@@ -67,7 +51,7 @@ class ActionClarify(Action):
         """Offer the likeliest questions as buttons; on a second miss in a row, signal a handoff."""
         language = language_of(tracker)
         if is_sentence(tracker.latest_message.get("text") or "") and missed_before(tracker):
-            dispatcher.utter_message(text=TEXTS["handoff"][language])
+            dispatcher.utter_message(text=text("clarify.handoff", language))
             signal(dispatcher, {"handoff": "not_understood", "urgent": False, "topic": None})
             return []
         knowledge = cards()
@@ -76,8 +60,10 @@ class ActionClarify(Action):
             name = ranked.get("name")
             if name in knowledge and knowledge[name].asked:
                 buttons.append({"title": knowledge[name].title[language], "payload": f"/{name}"})
-            elif name in TOPIC_TITLES:
-                buttons.append({"title": TOPIC_TITLES[name][language], "payload": f"/{name}"})
+            elif name in TOPICS:
+                buttons.append(
+                    {"title": text(f"topic.title.{name.removeprefix('topic_')}", language), "payload": f"/{name}"}
+                )
             if len(buttons) == MAX_CHOICES:
                 break
         buttons.append(
@@ -88,5 +74,5 @@ class ActionClarify(Action):
                 "payload": "/request_human",
             }
         )
-        dispatcher.utter_message(text=TEXTS["ask"][language], buttons=buttons)
+        dispatcher.utter_message(text=text("clarify.ask", language), buttons=buttons)
         return []

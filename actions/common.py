@@ -8,9 +8,8 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from knowledge.cards import COUNTRIES, LANGUAGES, Knowledge, knowledge
-
-DEFAULT_LANGUAGE = "ro"
+from core.languages import DEFAULT_LANGUAGE, LANGUAGES
+from knowledge.cards import COUNTRIES, Knowledge, knowledge
 
 
 def cards() -> Knowledge:

@@ -15,15 +15,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import answer
 from actions.common import cards, language_of, send, signal
+from core.locales import text
 from knowledge.cards import COUNTRIES
 from knowledge.countries import mentioned
-from knowledge.render import COUNTRY_NAMES, country_question
-
-NOTED = {
-    "ro": "Am notat: {country}. Îți răspund pentru țara asta; o poți schimba oricând din meniu.",
-    "it": "Ho annotato: {country}. Ti rispondo per questo paese; puoi cambiarlo quando vuoi dal menu.",
-    "es": "Anotado: {country}. Te respondo para este país; puedes cambiarlo cuando quieras desde el menú.",
-}
+from knowledge.render import country_name, country_question
 
 
 class ActionSetCountry(Action):
@@ -49,6 +44,6 @@ class ActionSetCountry(Action):
         pending = tracker.get_slot("pending_answer")
         if pending in cards():
             return events + answer(dispatcher, tracker, pending, country)
-        dispatcher.utter_message(text=NOTED[language].format(country=COUNTRY_NAMES[country][language]))
+        dispatcher.utter_message(text=text("country.noted", language, country=country_name(country, language)))
         dispatcher.utter_message(response="utter_menu")
         return events

@@ -14,7 +14,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from knowledge.cards import COUNTRIES, LANGUAGES
+from core.languages import LANGUAGES
+from knowledge.cards import COUNTRIES
 
 
 class ActionSetLanguage(Action):

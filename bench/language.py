@@ -1,4 +1,4 @@
-"""Benchmark of `channels.language.detect`: accuracy and speed on labelled samples, per language and kind.
+"""Benchmark of `messaging.language.detect`: accuracy and speed on labelled samples, per language and kind.
 
 Samples live in bench/data/language/{ro,it,es}/{words,pairs,sentences}.txt (one per line, labelled by
 their folder) and bench/data/language/ambiguous.txt (texts whose language cannot be told: the right
@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from channels.language import detect
-from channels.language_backends import LANGUAGES, backend
+from messaging.language import detect
+from messaging.language_backends import LANGUAGES, backend
 
 DATA = Path(__file__).resolve().parent / "data" / "language"
 KINDS = ("words", "pairs", "sentences")

@@ -2,7 +2,7 @@
 
 Starts local stand-ins of the Telegram Bot API, Twilio's Messages API and Viber's REST API (the same
 servers the tests use), queues enough messages for every channel to send for the whole run (many users,
-reply lane), then runs worker processes (`python -m channels worker`, the real outbox senders) against
+reply lane), then runs worker processes (`python -m gateway worker`, the real outbox senders) against
 them. The stand-ins record when each request arrives; the report counts arrivals in every one-second
 window from the first arrival on, per channel, and prints the worst deviation from the configured rate.
 
@@ -27,15 +27,15 @@ from redis.asyncio import Redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from channels.delivery import Delivery
-from channels.messages import OutboundMessage
-from channels.outbox import Outbox
 from channels.registry import build_channels
-from channels.settings import Settings
-from channels.web_outbox import WebOutbox
+from core.messages import OutboundMessage
+from core.settings import Settings
+from messaging.delivery import Delivery
+from messaging.outbox import Outbox
+from messaging.web_outbox import WebOutbox
 from ops.local_stack import LOGS, TEST_REDIS_PORT
 from ops.stack import GATEWAY_PYTHON, ROOT
-from tests.messengers.conftest import StandIns, channel_env
+from tests.standins.platforms import StandIns, channel_env
 from tests.standins.telegram import TelegramStandIn
 from tests.standins.twilio import TwilioStandIn
 from tests.standins.viber import ViberStandIn
@@ -110,7 +110,7 @@ def main() -> None:
         log = (LOGS / f"bench-outbox-worker-{i}.log").open("wb")
         workers.append(
             subprocess.Popen(
-                [str(GATEWAY_PYTHON), "-m", "channels", "worker"],
+                [str(GATEWAY_PYTHON), "-m", "gateway", "worker"],
                 env={**os.environ, **env},
                 cwd=ROOT,
                 stdout=log,

@@ -1,1 +1,2 @@
-"""The gateway: channel webhooks, the web chat, the inbound queue and worker, language detection."""
+"""The messengers: one module per platform (Telegram, Twilio for WhatsApp, Viber) behind one base, and the
+registry that builds the ones configured. See docs/adding-a-messenger.md."""

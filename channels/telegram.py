@@ -16,7 +16,6 @@ import asyncio
 import datetime as dt
 import hashlib
 import hmac
-import json
 from typing import Any
 
 from redis.asyncio import Redis
@@ -24,9 +23,11 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, U
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
 
-from channels.channel import BadPayload, Parsed, RawRequest, SendError, UserEvent, split_text
-from channels.language_backends import LANGUAGES
-from channels.messages import InboundMessage, OutboundMessage
+from channels.base import ChannelBase
+from core.languages import LANGUAGES, language_of
+from core.messages import InboundMessage, OutboundMessage
+from core.settings import Settings
+from messaging.channel import BadPayload, Parsed, RawRequest, SendError, UserEvent, json_body, split_text
 
 TEXT_LIMIT = 4096
 CALLBACK_DATA_BYTES = 64
@@ -35,11 +36,18 @@ _TOKEN_TTL_SECONDS = 90 * 24 * 3600
 _MEDIA = ("voice", "audio", "photo", "video", "video_note", "document", "sticker", "animation", "contact")
 
 
-class TelegramChannel:
+class TelegramChannel(ChannelBase):
     """The Telegram Bot API channel."""
 
     name = "telegram"
     text_limit = TEXT_LIMIT
+
+    @classmethod
+    def from_settings(cls, settings: Settings, redis: Redis) -> TelegramChannel | None:
+        """The channel, when its bot token and webhook secret are set."""
+        if not (settings.telegram_bot_token and settings.telegram_webhook_secret):
+            return None
+        return cls(redis, settings.telegram_bot_token, settings.telegram_webhook_secret, settings.telegram_api_url)
 
     def __init__(self, redis: Redis, token: str, webhook_secret: str, api_url: str) -> None:
         self._redis = redis
@@ -58,10 +66,7 @@ class TelegramChannel:
 
     async def parse(self, request: RawRequest) -> Parsed:
         """One Update: at most one message or user event."""
-        try:
-            data = json.loads(request.body)
-        except ValueError as exc:
-            raise BadPayload("body is not valid JSON") from exc
+        data = json_body(request)
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             raise BadPayload("not a Telegram update: update_id missing", 422)
         try:
@@ -102,7 +107,7 @@ class TelegramChannel:
                 payload,
                 message_id=str(update.update_id),
                 kind="button",
-                locale=_locale(query.from_user.language_code),
+                locale=language_of(query.from_user.language_code),
             )
         )
 
@@ -112,7 +117,7 @@ class TelegramChannel:
             return
         base: dict[str, Any] = {
             "message_id": str(update_id),
-            "locale": _locale(message.from_user.language_code) if message.from_user else None,
+            "locale": language_of(message.from_user.language_code) if message.from_user else None,
         }
         user_id = str(message.chat.id)
         text = message.text or ""
@@ -153,7 +158,7 @@ class TelegramChannel:
 
     async def render(self, user_id: str, message: OutboundMessage) -> list[dict[str, Any]]:
         """sendMessage payloads; the last piece carries the buttons as an inline keyboard (one per row)."""
-        pieces = split_text(message.text, TEXT_LIMIT) or ([""] if message.buttons else [])
+        pieces = split_text(message.text, self.text_limit) or ([""] if message.buttons else [])
         payloads: list[dict[str, Any]] = [{"text": piece} for piece in pieces]
         if message.buttons and payloads:
             rows = [
@@ -161,16 +166,6 @@ class TelegramChannel:
             ]
             payloads[-1]["inline_keyboard"] = rows
         return payloads
-
-    async def render_template(
-        self, user_id: str, template: str, variables: dict[str, str]
-    ) -> list[dict[str, Any]]:
-        """Telegram has no message templates."""
-        raise ValueError("templates exist only on WhatsApp")
-
-    async def window_open(self, user_id: str) -> bool:
-        """Telegram lets a bot write to a user who started it at any time."""
-        return True
 
     async def _callback_data(self, payload: str) -> str:
         if len(payload.encode()) <= CALLBACK_DATA_BYTES and not payload.startswith(_SHORT_PREFIX):
@@ -231,12 +226,6 @@ class TelegramChannel:
         """Close the Bot's connections."""
         if self._ready:
             await self._bot.shutdown()
-
-
-def _locale(code: str | None) -> str | None:
-    """The app's language as ro/it/es, or None."""
-    short = (code or "").lower().split("-")[0]
-    return short if short in LANGUAGES else None
 
 
 def _seconds(value: int | float | dt.timedelta) -> float:

@@ -14,15 +14,26 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from typing import Any
 
 import httpx
+from redis.asyncio import Redis
 
-from channels.channel import BadPayload, DeliveryStatus, Parsed, RawRequest, SendError, UserEvent, split_text
-from channels.language_backends import LANGUAGES
-from channels.messages import InboundMessage, OutboundMessage
-from channels.notices import notice
+from channels.base import ChannelBase
+from core.languages import language_of
+from core.messages import InboundMessage, OutboundMessage
+from core.settings import Settings
+from messaging.channel import (
+    BadPayload,
+    DeliveryStatus,
+    Parsed,
+    RawRequest,
+    SendError,
+    UserEvent,
+    json_body,
+    split_text,
+)
+from messaging.notices import notice
 
 TEXT_LIMIT = 7000  # Viber's maximum text length
 EVENT_TYPES = ["delivered", "seen", "failed", "subscribed", "unsubscribed", "conversation_started"]
@@ -32,11 +43,18 @@ _MEDIA = {"picture": "photo", "video": "video", "file": "document", "sticker": "
 _STATUS = {"delivered": "delivered", "seen": "read", "failed": "failed"}
 
 
-class ViberChannel:
+class ViberChannel(ChannelBase):
     """A Viber bot (public account) through the REST bot API."""
 
     name = "viber"
     text_limit = TEXT_LIMIT
+
+    @classmethod
+    def from_settings(cls, settings: Settings, redis: Redis) -> ViberChannel | None:
+        """The channel, when its auth token is set."""
+        if not settings.viber_auth_token:
+            return None
+        return cls(settings.viber_auth_token, settings.viber_api_url, settings.viber_bot_name)
 
     def __init__(self, auth_token: str, api_url: str, bot_name: str) -> None:
         self._token = auth_token.encode()
@@ -59,10 +77,7 @@ class ViberChannel:
 
     async def parse(self, request: RawRequest) -> Parsed:
         """One callback event."""
-        try:
-            data = json.loads(request.body)
-        except ValueError as exc:
-            raise BadPayload("body is not valid JSON") from exc
+        data = json_body(request)
         if not isinstance(data, dict) or not isinstance(data.get("event"), str):
             raise BadPayload("not a Viber callback: event missing", 422)
         event = data["event"]
@@ -72,10 +87,10 @@ class ViberChannel:
             parsed.messages.append(self._message(data, token))
         elif event == "conversation_started":
             user = _user(data)
-            parsed.response = self._welcome(_locale(user.get("language")))
+            parsed.response = self._welcome(language_of(user.get("language")))
         elif event == "subscribed":
             user = _user(data)
-            parsed.user_events.append(UserEvent(str(user["id"]), "subscribed", _locale(user.get("language"))))
+            parsed.user_events.append(UserEvent(str(user["id"]), "subscribed", language_of(user.get("language"))))
         elif event == "unsubscribed":
             parsed.user_events.append(UserEvent(_required(data, "user_id"), "unsubscribed"))
         elif event in _STATUS:
@@ -91,7 +106,7 @@ class ViberChannel:
         message = data.get("message")
         if not isinstance(sender, dict) or not sender.get("id") or not isinstance(message, dict) or not token:
             raise BadPayload("message event without sender.id, message or message_token", 422)
-        base: dict[str, Any] = {"message_id": token, "locale": _locale(sender.get("language"))}
+        base: dict[str, Any] = {"message_id": token, "locale": language_of(sender.get("language"))}
         user_id = str(sender["id"])
         kind = message.get("type")
         text = message.get("text") if isinstance(message.get("text"), str) else ""
@@ -122,21 +137,11 @@ class ViberChannel:
 
     async def render(self, user_id: str, message: OutboundMessage) -> list[dict[str, Any]]:
         """send_message bodies (without the receiver); the last one carries the keyboard."""
-        pieces = split_text(message.text, TEXT_LIMIT)
+        pieces = split_text(message.text, self.text_limit)
         payloads: list[dict[str, Any]] = [{"type": "text", "text": piece} for piece in pieces]
         if message.buttons and payloads:
             payloads[-1]["keyboard"] = _keyboard(message)
         return payloads
-
-    async def render_template(
-        self, user_id: str, template: str, variables: dict[str, str]
-    ) -> list[dict[str, Any]]:
-        """Viber bots have no message templates."""
-        raise ValueError("templates exist only on WhatsApp")
-
-    async def window_open(self, user_id: str) -> bool:
-        """A subscribed Viber user can be written to at any time."""
-        return True
 
     async def send(self, user_id: str, payload: dict[str, Any]) -> str:
         """POST send_message; the message_token."""
@@ -215,8 +220,3 @@ def _required(data: dict[str, Any], key: str) -> str:
     if value in (None, ""):
         raise BadPayload(f"{key} missing", 422)
     return str(value)
-
-
-def _locale(value: object) -> str | None:
-    code = str(value or "").lower().replace("_", "-").split("-")[0]
-    return code if code in LANGUAGES else None

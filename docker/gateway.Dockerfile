@@ -4,10 +4,14 @@ WORKDIR /app
 RUN useradd --create-home --uid 1001 gateway
 COPY requirements/gateway.txt requirements/gateway.txt
 RUN pip install --no-cache-dir -r requirements/gateway.txt
+COPY core core
+COPY messaging messaging
 COPY channels channels
 COPY handoff handoff
+COPY inbox inbox
+COPY gateway gateway
 COPY knowledge knowledge
 COPY safety safety
 USER gateway
 EXPOSE 8000
-CMD ["python", "-m", "channels", "serve"]
+CMD ["python", "-m", "gateway", "serve"]

@@ -8,6 +8,7 @@ COPY config.yml endpoints.yml credentials.yml ./
 COPY bot bot
 COPY nlu nlu
 COPY stories stories
+COPY core core
 COPY actions actions
 COPY knowledge knowledge
 RUN rasa train --domain bot/domain --data nlu stories --config config.yml --out models --fixed-model-name model \

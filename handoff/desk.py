@@ -13,17 +13,16 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from channels.conversations import Conversations
-from channels.delivery import Delivery, OutsideWindow, UnknownChannel
-from channels.messages import InboundMessage, OutboundMessage
+from core.messages import InboundMessage, OutboundMessage
 from handoff import texts
-from handoff.accounts import Accounts
 from handoff.cases import Case, Cases
 from handoff.centres import Centre, Centres
 from handoff.events import Events
 from handoff.places import Gazetteer
 from handoff.privacy import Eraser
 from handoff.transcript import Transcripts
+from messaging.conversations import Conversations
+from messaging.delivery import Delivery, OutsideWindow, UnknownChannel
 
 log = logging.getLogger(__name__)
 
@@ -35,16 +34,9 @@ _HOUSEKEEPING_LOCK = "hd:handoff:housekeeping"
 
 def _location(message: InboundMessage, fields: dict[str, str]) -> tuple[float, float] | None:
     """A shared location: in this message, or the last one stored on the conversation."""
-    lat, lon = getattr(message, "latitude", None), getattr(message, "longitude", None)
-    if lat is not None and lon is not None:
-        return float(lat), float(lon)
-    for lat_name, lon_name in (("latitude", "longitude"), ("lat", "lon")):
-        if fields.get(lat_name) and fields.get(lon_name):
-            return float(fields[lat_name]), float(fields[lon_name])
-    if "," in fields.get("location", ""):
-        lat_s, lon_s = fields["location"].split(",", 1)
-        return float(lat_s), float(lon_s)
-    return None
+    if message.latitude is not None and message.longitude is not None:
+        return float(message.latitude), float(message.longitude)
+    return Conversations.location_in(fields)
 
 
 class HandoffDesk:
@@ -74,8 +66,6 @@ class HandoffDesk:
         self.events = events
         self.eraser = eraser
         self._overflow_seconds = overflow_seconds
-        self._accounts = Accounts(redis)
-        self._told_no_accounts = False
 
     async def record(self, conversation_id: str, kind: str, texts_: list[str]) -> None:
         """Keep what the user wrote ("user") or the bot replied ("bot") for a later case's timeline."""
@@ -106,7 +96,8 @@ class HandoffDesk:
                 await self.cases.add(existing, "event", "urgent", reason=reason)
                 await self.events.publish("case_updated", existing.id, existing.centre, urgent=True)
             return existing
-        centre, origin = self._route(message, fields)
+        history = await self.transcripts.read(cid)
+        centre, origin = self._route(message, fields, history)
         case = await self.cases.open(
             conversation_id=cid,
             channel=message.channel,
@@ -117,7 +108,7 @@ class HandoffDesk:
             urgent=urgent,
             topic=topic,
             origin=origin,
-            history=await self.transcripts.read(cid),
+            history=history,
         )
         await self.conversations.set_fields(cid, state="queued", case=case.id, awaiting="" if centre else "origin")
         if reason == "safety":  # the safety triage has sent the hotline before the case opened
@@ -131,12 +122,20 @@ class HandoffDesk:
             await self.tell(case, [*first, texts.ask_origin(language)], message.message_id)
         return case
 
-    def _route(self, message: InboundMessage, fields: dict[str, str]) -> tuple[Centre | None, str]:
-        """The centre for what is known of the person (shared location, else their place), and that place."""
+    def _route(
+        self, message: InboundMessage, fields: dict[str, str], history: list[dict[str, Any]]
+    ) -> tuple[Centre | None, str]:
+        """The centre for what is known of the person (shared location, else their place), and that place.
+
+        Their place is the one they gave before, else a place of the region this message names ("Sono a
+        Bacău, posso parlare con qualcuno?"), else one their earlier messages named, newest first: the
+        desk does not ask for what the person already said."""
         point = _location(message, fields)
         if point:
             return self.centres.for_location(*point), ""
         place = self.gazetteer.find(fields["origin"]) if fields.get("origin") else None
+        said = [message.text] + [e["text"] for e in reversed(history) if e.get("kind") == "user"]
+        place = place or next((p for text in said if (p := self.gazetteer.find(text, fuzzy=False))), None)
         if place:
             return self.centres.nearest(place.lat, place.lon, place.country), place.name
         return None, ""
@@ -215,13 +214,6 @@ class HandoffDesk:
 
     async def housekeeping(self) -> None:
         """Overflow unclaimed cases to the supervisors and prune indexes; one worker at a time does it."""
-        if not self._told_no_accounts:
-            self._told_no_accounts = True
-            if await self._accounts.count() == 0:
-                log.warning(
-                    "the inbox (/inbox) has no accounts yet; create the first one with: "
-                    ".venv/bin/python -m handoff users add NAME --role admin  (or --role supervisor)"
-                )
         if not await self._redis.set(_HOUSEKEEPING_LOCK, "1", nx=True, ex=5):
             return
         older_than = datetime.now(UTC).timestamp() - self._overflow_seconds

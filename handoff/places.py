@@ -1,10 +1,10 @@
 """The gazetteer: recognises a county, raion or town of North-East Romania or Moldova in what a user writes,
 with or without diacritics, with â/î spelled either way and with small misspellings, and gives its point.
 
-Points: the six counties and the Moldovan units from handoff/data/centroids_approx.csv (a copy of
-shared/knowledge/centroids_approx.csv), the eight centre cities from handoff/data/centres.yml, and the city
-point of Bender (FACTS.md 5.3). A town is mapped to the county or raion it belongs to (the table `_TOWNS`),
-so it needs no coordinates of its own.
+Points: the six counties and the Moldovan units from handoff/data/centroids_approx.csv (area centroids
+computed from public county and raion polygons; the CSV's last column names each dataset), the eight centre
+cities from handoff/data/centres.yml, and the city point of Bender. A town is mapped to the county or raion
+it belongs to (the table `_TOWNS`), so it needs no coordinates of its own.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.languages import fold
 from handoff.centres import Centres
-from knowledge.countries import fold
 
 CENTROIDS = Path(__file__).parent / "data" / "centroids_approx.csv"
 _FUZZY_MIN_CHARS = 5
@@ -135,7 +135,7 @@ class Gazetteer:
                 )
                 units[row["name"]] = place
                 entries += [(s, place) for s in _spellings(row["name"])]
-        bender = Place("Bender", "MD", 46.832, 29.478, "city")  # FACTS.md 5.3, city point
+        bender = Place("Bender", "MD", 46.832, 29.478, "city")  # its city point (public city datasets)
         entries += [(s, bender) for s in ("bender", "tighina")]
         for unit, towns in _TOWNS.items():
             at = units[unit]
@@ -144,8 +144,9 @@ class Gazetteer:
                 entries += [(s, place) for s in _spellings(town)]
         return cls(entries)
 
-    def find(self, text: str) -> Place | None:
-        """The place named in `text`: an exact name first (longest wins), else the closest misspelling."""
+    def find(self, text: str, fuzzy: bool = True) -> Place | None:
+        """The place named in `text`: an exact name first (longest wins), else (when `fuzzy`, for an answer to
+        "where are you from?") the closest misspelling."""
         words = fold(text).split()
         grams = [
             " ".join(words[i : i + n])
@@ -155,6 +156,8 @@ class Gazetteer:
         for gram in grams:
             if gram in self._by_spelling:
                 return self._by_spelling[gram]
+        if not fuzzy:
+            return None
         best: tuple[float, Place | None] = (0.0, None)
         for gram in grams:
             if len(gram) < _FUZZY_MIN_CHARS or gram in _NOT_PLACES:

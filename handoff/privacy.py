@@ -14,11 +14,13 @@ import logging
 
 from redis.asyncio import Redis
 
-from channels.conversations import Conversations
 from handoff.cases import Cases
 from handoff.events import Events
-from handoff.requests import STREAM as REQUESTS_STREAM
 from handoff.transcript import Transcripts
+from messaging.conversations import Conversations
+
+# Requests for a person as versions before cases recorded them; erased here until the stream expires.
+_LEGACY_REQUESTS = "hd:handoff:requests"
 
 log = logging.getLogger(__name__)
 RASA_TRACKER_PREFIX = "rasa:tracker:"
@@ -58,11 +60,11 @@ class Eraser:
             await self._redis.delete(f"hd:web:out:{user_id}")
         stale = [
             entry_id
-            for entry_id, fields in await self._redis.xrange(REQUESTS_STREAM)
+            for entry_id, fields in await self._redis.xrange(_LEGACY_REQUESTS)
             if fields.get(b"conversation_id", b"").decode() == conversation_id
         ]
         if stale:
-            await self._redis.xdel(REQUESTS_STREAM, *stale)
+            await self._redis.xdel(_LEGACY_REQUESTS, *stale)
         await self._rasa.delete(RASA_TRACKER_PREFIX + conversation_id)
         log.info("erased a conversation's data on request (%d cases)", len(cases))
         return len(cases)

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import yaml
 
+from core.languages import LANGUAGES
+
 CONTENT = Path(__file__).resolve().parent / "content"
-LANGUAGES = ("ro", "it", "es")
 COUNTRIES = ("it", "es", "ro", "md", "other")
 ANY = "any"
 

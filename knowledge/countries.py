@@ -7,189 +7,28 @@ Countries are one of it, es, ro, md, other (a named country that has no rules of
 The role matters for safety: the hotline must be the one that works where the person is, so a country
 named as origin or destination never stands for where they are. Short words that are also ordinary
 words in one of the languages (Italian "sua", Spanish "usa", English "uk") are not read as countries.
+The names and the role words are data: knowledge/data/countries.yml.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
+
+import yaml
+
+from core.languages import fold
 
 Role = Literal["here", "in", "from", "to", "named"]
 
-_NAMES: dict[str, tuple[str, ...]] = {
-    "it": ("italia", "italy", "italie", "itali", "italiya", "italya", "itaia"),
-    "es": ("spania", "spagna", "espana", "españa", "spain", "spanie", "espagne", "spaina", "spnia", "espania"),
-    "ro": ("romania", "romînia", "rumania", "rumanía", "rumenia", "romenia", "roumanie"),
-    "md": ("moldova", "moldavia", "moldovia", "republica moldova", "chisinau", "r moldova"),
-    "other": (
-        "germania",
-        "alemania",
-        "germany",
-        "franta",
-        "francia",
-        "france",
-        "anglia",
-        "inghilterra",
-        "inglaterra",
-        "regatul unit",
-        "reino unido",
-        "regno unito",
-        "marea britanie",
-        "united kingdom",
-        "portugalia",
-        "portugal",
-        "portogallo",
-        "belgia",
-        "belgio",
-        "belgica",
-        "austria",
-        "olanda",
-        "irlanda",
-        "grecia",
-        "cipru",
-        "israel",
-        "rusia",
-        "russia",
-        "ucraina",
-        "polonia",
-        "danemarca",
-        "danimarca",
-        "suedia",
-        "svezia",
-        "suecia",
-        "elvetia",
-        "svizzera",
-        "suiza",
-        "cehia",
-        "canada",
-        "statele unite",
-        "stati uniti",
-        "estados unidos",
-        "america",
-        "turcia",
-        "turchia",
-        "turquia",
-        "norvegia",
-        "noruega",
-    ),
-}
-
-# The words just before a country name that say it is where the person comes from...
-_FROM = (
-    "din",
-    "de la",
-    "de prin",
-    "da",
-    "dalla",
-    "dal",
-    "dall",
-    "di",
-    "de",
-    "desde",
-    "del",
-    "originar din",
-    "originaria della",
-    "originario della",
-    "originaria de",
-    "originario de",
-    "provengo dalla",
-    "procedente de",
-)
-# ... and the verbs (up to three words before the preposition) that make it a destination.
-_MOVING = (
-    r"plec\w*",
-    r"pleca\w*",
-    r"merg\w*",
-    r"ma duc",
-    r"ne ducem",
-    r"intorc\w*",
-    r"intoarce\w*",
-    r"intoarc\w*",
-    r"revin\w*",
-    r"vin",
-    r"venim",
-    r"sa vin",
-    r"ajung\w*",
-    r"mut\w*",
-    r"emigr\w*",
-    r"andare",
-    r"andar",
-    r"vado",
-    r"andiamo",
-    r"partire",
-    r"parto",
-    r"tornare",
-    r"torno",
-    r"rientr\w*",
-    r"trasferir\w*",
-    r"ir",
-    r"irme",
-    r"irnos",
-    r"voy",
-    r"vamos",
-    r"volver",
-    r"vuelvo",
-    r"regresar",
-    r"regreso",
-    r"viajar",
-    r"mudar\w*",
-    r"emigrar",
-    r"acasa",
-    r"a casa",
-)
-# The verbs that make "in <country>" a statement of where the person is ("lucrez la Torino in Italia").
-_BEING = (
-    r"sunt",
-    r"suntem",
-    r"stau",
-    r"stam",
-    r"lucrez",
-    r"lucram",
-    r"muncesc",
-    r"muncim",
-    r"locuiesc",
-    r"locuim",
-    r"traiesc",
-    r"traim",
-    r"ma aflu",
-    r"ne aflam",
-    r"am ajuns",
-    r"aici",
-    r"sono",
-    r"siamo",
-    r"sto",
-    r"stiamo",
-    r"lavoro",
-    r"lavoriamo",
-    r"vivo",
-    r"viviamo",
-    r"abito",
-    r"abitiamo",
-    r"mi trovo",
-    r"ci troviamo",
-    r"arrivat[oaie]",
-    r"qui",
-    r"estoy",
-    r"estamos",
-    r"vivimos",
-    r"trabajo",
-    r"trabajamos",
-    r"resido",
-    r"me encuentro",
-    r"nos encontramos",
-    r"llegue",
-    r"aqui",
-)
-_AT = ("in", "la", "a", "en", "nella", "nel", "prin")
-
-
-def fold(text: str) -> str:
-    """Lower case, no diacritics (ș ş ț ţ ă â î ñ à fold to plain letters), punctuation as single spaces."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", plain).split())
+_WORDS = yaml.safe_load((Path(__file__).resolve().parent / "data" / "countries.yml").read_text(encoding="utf-8"))
+_NAMES: dict[str, list[str]] = _WORDS["countries"]
+_FROM: tuple[str, ...] = tuple(_WORDS["from"])
+_MOVING: tuple[str, ...] = tuple(_WORDS["moving"])
+_BEING: tuple[str, ...] = tuple(_WORDS["being"])
+_AT: tuple[str, ...] = tuple(_WORDS["at"])
 
 
 def _alternation(words: tuple[str, ...]) -> str:

@@ -12,8 +12,9 @@ import datetime as dt
 import html
 from pathlib import Path
 
-from knowledge.cards import ANY, LANGUAGES, Card, Knowledge, load
-from knowledge.render import COUNTRY_NAMES
+from core.languages import LANGUAGES
+from knowledge.cards import ANY, Card, Knowledge, load
+from knowledge.render import country_name
 from knowledge.stale import DEFAULT_MAX_AGE_DAYS, report
 
 LANGUAGE_NAMES = {"ro": "Română", "it": "Italiano", "es": "Español"}
@@ -39,7 +40,7 @@ def _e(text: object) -> str:
 
 
 def _variant_name(key: str) -> str:
-    return "toate / tutti / todos" if key == ANY else COUNTRY_NAMES[key]["ro"]
+    return "toate / tutti / todos" if key == ANY else country_name(key, "ro")
 
 
 def _card(card: Card, cards: Knowledge) -> str:

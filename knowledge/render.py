@@ -10,29 +10,12 @@ from __future__ import annotations
 
 import json
 
-from knowledge.cards import Card, Knowledge
+from core.locales import text
+from knowledge.cards import COUNTRIES, Card, Knowledge
 
 MAX_MORE_BUTTONS = 3
 
-LABELS: dict[str, dict[str, str]] = {
-    "source": {"ro": "Sursa", "it": "Fonte", "es": "Fuente"},
-    "sources": {"ro": "Surse", "it": "Fonti", "es": "Fuentes"},
-    "checked": {
-        "ro": "Verificat la {date}. Regulile se pot schimba: verifică sursa.",
-        "it": "Verificato il {date}. Le regole possono cambiare: controlla la fonte.",
-        "es": "Comprobado el {date}. Las normas pueden cambiar: consulta la fuente.",
-    },
-    "human": {"ro": "Vorbește cu un om", "it": "Parla con qualcuno", "es": "Hablar con alguien"},
-    "menu": {"ro": "Meniu", "it": "Menu", "es": "Menú"},
-}
-
-COUNTRY_NAMES: dict[str, dict[str, str]] = {
-    "it": {"ro": "Italia", "it": "Italia", "es": "Italia"},
-    "es": {"ro": "Spania", "it": "Spagna", "es": "España"},
-    "ro": {"ro": "România", "it": "Romania", "es": "Rumanía"},
-    "md": {"ro": "Moldova", "it": "Moldavia", "es": "Moldavia"},
-    "other": {"ro": "Altă țară", "it": "Altro paese", "es": "Otro país"},
-}
+COUNTRY_CODES = COUNTRIES  # the country buttons, in this order
 
 
 def button(title: str, payload: str) -> dict[str, str]:
@@ -53,8 +36,8 @@ def country_payload(country: str) -> str:
 def card_text(card: Card, language: str, country: str | None) -> str:
     """The card's full text in a language: answer, sources and check date."""
     variant = card.variant(country)
-    label = LABELS["sources" if len(variant.sources) > 1 else "source"][language]
-    checked = LABELS["checked"][language].format(date=card.checked.isoformat())
+    label = text("card.sources" if len(variant.sources) > 1 else "card.source", language)
+    checked = text("card.checked", language, date=card.checked.isoformat())
     return f"{variant.text[language]}\n\n{label}: {' '.join(variant.sources)}\n{checked}"
 
 
@@ -62,19 +45,19 @@ def render(knowledge: Knowledge, card: Card, language: str, country: str | None)
     """The message for one card: its text and buttons (next cards, a counsellor, the menu)."""
     variant = card.variant(country)
     buttons = [button(knowledge[m].title[language], more_payload(m)) for m in variant.more[:MAX_MORE_BUTTONS]]
-    buttons.append(button(LABELS["human"][language], "/request_human"))
-    buttons.append(button(LABELS["menu"][language], "/menu"))
+    buttons.append(button(text("button.human", language), "/request_human"))
+    buttons.append(button(text("button.menu", language), "/menu"))
     return {"text": card_text(card, language, country), "buttons": buttons}
+
+
+def country_name(country: str, language: str) -> str:
+    """A country's name in a language ("Spania", "Spagna", "España"; "other" is "another country")."""
+    return text(f"country_name.{country}", language)
 
 
 def country_question(language: str) -> dict[str, object]:
     """The question "where are you now?" with one button per country."""
-    text = {
-        "ro": "Răspunsul depinde de țară. Unde ești acum?",
-        "it": "La risposta dipende dal paese. Dove ti trovi adesso?",
-        "es": "La respuesta depende del país. ¿Dónde estás ahora?",
-    }[language]
     return {
-        "text": text,
-        "buttons": [button(names[language], country_payload(code)) for code, names in COUNTRY_NAMES.items()],
+        "text": text("country.question", language),
+        "buttons": [button(country_name(code, language), country_payload(code)) for code in COUNTRY_CODES],
     }

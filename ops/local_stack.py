@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from channels.settings import Settings
+from core.settings import Settings
 from ops.stack import ROOT, Process, processes
 
 LOGS = ROOT / "results" / "logs"

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from honcho.manager import Manager
 
-from channels.settings import Settings
+from core.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
@@ -92,7 +92,7 @@ def processes(settings: Settings, model: Path, actions_port: int = 5055, rasa_re
             ],
             env,
         ),
-        Process("gateway", [str(GATEWAY_PYTHON), "-m", "channels", "serve"], env),
+        Process("gateway", [str(GATEWAY_PYTHON), "-m", "gateway", "serve"], env),
     ]
 
 

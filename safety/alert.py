@@ -7,7 +7,7 @@ country named as origin or destination ("sunt din Romania") never counts."""
 
 from __future__ import annotations
 
-from channels.messages import Button, OutboundMessage
+from core.messages import Button, OutboundMessage
 from knowledge.cards import knowledge
 from knowledge.countries import located
 from knowledge.render import render

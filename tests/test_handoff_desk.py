@@ -10,14 +10,14 @@ from datetime import UTC, datetime
 import pytest
 from redis.asyncio import Redis
 
-from channels.conversations import Conversations
-from channels.delivery import Delivery
-from channels.messages import InboundMessage
-from channels.settings import Settings
-from channels.web_outbox import WebOutbox
+from core.messages import InboundMessage
+from core.settings import Settings
 from handoff.centres import Centres
 from handoff.places import Gazetteer, fold
-from handoff.wiring import HandoffServices
+from inbox.wiring import HandoffServices
+from messaging.conversations import Conversations
+from messaging.delivery import Delivery
+from messaging.web_outbox import WebOutbox
 from ops.local_stack import TEST_REDIS_PORT
 
 DB, RASA_DB = 10, 9
@@ -160,3 +160,36 @@ async def test_messages_go_into_the_open_case_and_unclaimed_cases_overflow(hando
     assert [c.id for c in await desk.cases.overflowed()] == [case.id]
     again = await desk.cases.get(case.id)
     assert again is not None and again.overflow
+
+
+@pytest.mark.parametrize(
+    ("earlier", "now", "centre"),
+    [
+        ([], "Sono a Bacău, posso parlare con qualcuno del centro?", "bacau"),
+        ([], "vreau sa vorbesc cu cineva de la centrul din suceava", "suceava"),
+        (["buna, sunt din Ungheni si lucrez in Italia"], "vreau sa vorbesc cu un om", "ungheni"),
+        (["hola, soy de Vaslui"], "quiero hablar con una persona", "vaslui"),
+    ],
+)
+async def test_a_place_the_person_already_named_routes_without_asking(
+    handoff: HandoffServices, earlier: list[str], now: str, centre: str
+) -> None:
+    desk = handoff.desk
+    user = f"named-{centre}-{len(earlier)}"
+    await desk.record(f"web:{user}", "user", earlier)
+    case = await desk.open_case(InboundMessage("web", user, now), "ro", "user_request", False, "")
+    assert case.centre == centre
+    fields = await desk.conversations.fields(f"web:{user}")
+    assert "awaiting" not in fields
+
+
+async def test_without_a_place_of_the_region_the_desk_asks(handoff: HandoffServices) -> None:
+    case = await handoff.desk.open_case(
+        InboundMessage("web", "no-place", "vreau sa vorbesc cu cineva, lucrez la Milano"),
+        "ro",
+        "user_request",
+        False,
+        "",
+    )
+    assert (await handoff.desk.conversations.fields("web:no-place"))["awaiting"] == "origin"
+    assert case.origin == ""

@@ -6,8 +6,8 @@ import pytest
 import pytest_asyncio
 from redis.asyncio import Redis
 
-from channels.inbound_queue import InboundQueue
-from channels.messages import InboundMessage
+from core.messages import InboundMessage
+from messaging.inbound_queue import InboundQueue
 from tests.conftest import REDIS_PORT
 
 DB = 10

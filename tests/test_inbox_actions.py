@@ -11,18 +11,18 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
-from channels.conversations import Conversations
-from channels.delivery import Delivery
-from channels.messages import InboundMessage
-from channels.outbox import Outbox
 from channels.registry import build_channels
-from channels.settings import Settings
-from channels.web_outbox import WebOutbox
-from handoff.accounts import Account
+from core.messages import InboundMessage
+from core.settings import Settings
 from handoff.cases import Case
-from handoff.inbox import InboxError
 from handoff.texts import text as handoff_text
-from handoff.wiring import HandoffServices
+from inbox.accounts import Account
+from inbox.service import InboxError
+from inbox.wiring import HandoffServices
+from messaging.conversations import Conversations
+from messaging.delivery import Delivery
+from messaging.outbox import Outbox
+from messaging.web_outbox import WebOutbox
 from ops.local_stack import TEST_REDIS_PORT
 
 DB, RASA_DB = 10, 9

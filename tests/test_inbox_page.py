@@ -1,7 +1,8 @@
 """The inbox in a real headless Chromium (Debian's, driven by Playwright) against the real stack: a counsellor logs
 in, sees a new case arrive live, claims it, replies (the reply reaches the user's web chat), a colleague cannot
 claim it, a counsellor of another centre cannot open it, transfer, close, hand back, and the bot answers again.
-The screenshots in docs/screenshots/inbox-*.png are taken here."""
+The screenshots docs/screenshots/inbox-*.png are taken here (into results/screenshots/ unless
+REFRESH_DOCS_SCREENSHOTS=1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The inbox's doors against the real stack: accounts made by `python -m handoff users add`, every route refusing
+"""The inbox's doors against the real stack: accounts made by `python -m inbox users add`, every route refusing
 anonymous users and wrong roles, CSRF, session fixation, logout, the login rate limit, exclusive claims and the
 centre boundary, the audit log and the phone-number reveal."""
 
@@ -48,7 +48,7 @@ ROUTES_CHANGE = [
 
 def add_user(stack: Stack, username: str, role: str, centre: str = "") -> subprocess.CompletedProcess[str]:
     """Create an account the documented way (the password on standard input)."""
-    argv = [sys.executable, "-m", "handoff", "users", "add", username, "--role", role, "--password-stdin"]
+    argv = [sys.executable, "-m", "inbox", "users", "add", username, "--role", role, "--password-stdin"]
     if centre:
         argv += ["--centre", centre]
     env = {**os.environ, "REDIS_URL": stack.settings.redis_url}
@@ -115,7 +115,7 @@ def open_case(stack: Stack, redis_client: redis_sync.Redis, sender: str, origin:
 
 def test_accounts_need_a_password_of_ten_characters_and_a_known_centre(stack: Stack) -> None:
     weak = subprocess.run(
-        [sys.executable, "-m", "handoff", "users", "add", "weak-user", "--role", "supervisor", "--password-stdin"],
+        [sys.executable, "-m", "inbox", "users", "add", "weak-user", "--role", "supervisor", "--password-stdin"],
         input="short\n",
         env={**os.environ, "REDIS_URL": stack.settings.redis_url},
         cwd=ROOT,

@@ -97,8 +97,18 @@ def rule_actions() -> dict[str, list[str]]:
 
 
 def test_there_is_knowledge_on_every_topic() -> None:
-    assert {c.topic for c in CARDS} >= {"rights", "mobility", "trafficking", "return"}
-    assert len(CARDS) >= 20
+    """Every topic's menu lists questions, and the intents answered with a card are exactly the asked cards
+    (an intent sent to action_answer without a card would get the menu instead of an answer)."""
+    topics = {"rights", "mobility", "trafficking", "return"}
+    assert {c.topic for c in CARDS} == topics
+    rules = rule_actions()
+    for topic in topics:
+        assert rules.get(f"topic_{topic}") == ["action_topic_menu"], f"{topic}: no menu intent"
+        assert [c for c in KNOWLEDGE.by_topic(topic) if c.asked], f"{topic}: no question in its menu"
+    card_actions = {"action_answer", "action_safety_alert"}  # they answer an intent with the card of that name
+    answered_with_a_card = {intent for intent, actions in rules.items() if card_actions & set(actions)}
+    assert answered_with_a_card == {c.id for c in CARDS if c.asked}
+    assert answered_with_a_card <= set(domain()["intents"])
 
 
 @pytest.mark.parametrize(("card_id", "key", "texts"), list(variants()), ids=lambda v: str(v)[:40])

@@ -1,10 +1,10 @@
-"""Language detection and the conversation's language rules (channels/language.py), with the real backends."""
+"""Language detection and the conversation's language rules (messaging/language.py), with the real backends."""
 
 from __future__ import annotations
 
 import pytest
 
-from channels.language import as_rasa_text, detect, explicit_choice, resolve
+from messaging.language import as_rasa_text, detect, explicit_choice, resolve
 
 
 @pytest.mark.parametrize(

@@ -56,7 +56,7 @@ def test_messages_wait_for_rasa_and_are_answered_when_it_is_up(model: Path, resp
 
 
 def _notice(language: str) -> str:
-    from channels.notices import notice
+    from messaging.notices import notice
 
     text = notice("waiting", language).text
     assert text.startswith(NOTICE_WORDS[language])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import httpx
 import pytest
 import yaml
+from prometheus_client.parser import text_string_to_metric_families
 
 from knowledge.cards import LANGUAGES
 from safety.triage import assess, fold
@@ -98,6 +99,17 @@ def test_folding_reads_romanian_without_diacritics_and_old_cedillas() -> None:
     assert assess("Mi-au luat paşaportul și nu mă lasă să plec").signs == ("documents_taken", "not_free_to_leave")
 
 
+def counter(stack: Stack, name: str, **labels: str) -> float:
+    """A counter's value in the gateway's /metrics now (0 before its first increment)."""
+    exposed = httpx.get(f"{stack.gateway}/metrics", timeout=10).text
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(exposed)
+        for sample in family.samples
+        if sample.name == name and sample.labels == labels
+    )
+
+
 @pytest.mark.parametrize(
     ("language", "text", "hotline"),
     [
@@ -109,10 +121,10 @@ def test_folding_reads_romanian_without_diacritics_and_old_cedillas() -> None:
 def test_danger_gets_the_hotline_first_in_the_users_language(
     stack: Stack, sender: str, responses: dict, language: str, text: str, hotline: str
 ) -> None:
+    alerts = counter(stack, "hd_safety_alerts_total")
     body = post(stack, sender, text).json()
     first = body["messages"][0]["text"]
     assert "112" in first and hotline in first
     greeting_words = {"ro": "pericol", "it": "pericolo", "es": "peligro"}
     assert greeting_words[language] in first.lower()
-    metrics = httpx.get(f"{stack.gateway}/metrics").text
-    assert "hd_safety_alerts_total" in metrics
+    assert counter(stack, "hd_safety_alerts_total") == alerts + 1

@@ -6,6 +6,7 @@ import json
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from knowledge.cards import knowledge
 from knowledge.render import country_question, render
@@ -203,11 +204,23 @@ def test_one_conversation_is_answered_in_order(stack: Stack, sender: str, respon
     assert [m["text"] for m in got] == expected_texts
 
 
+def counter(stack: Stack, name: str, **labels: str) -> float:
+    """A counter's value in the gateway's /metrics now (0 before its first increment)."""
+    exposed = httpx.get(f"{stack.gateway}/metrics", timeout=10).text
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(exposed)
+        for sample in family.samples
+        if sample.name == name and sample.labels == labels
+    )
+
+
 def test_health_readiness_and_metrics(stack: Stack, sender: str) -> None:
     assert httpx.get(f"{stack.gateway}/healthz").json() == {"status": "ok"}
     assert httpx.get(f"{stack.gateway}/readyz").json() == {"ready": True, "redis": True, "rasa": True}
+    accepted = counter(stack, "hd_inbound_messages_total", channel="web", result="accepted")
+    handled = counter(stack, "hd_worker_overhead_seconds_count")
     post(stack, sender, "salut")
-    text = httpx.get(f"{stack.gateway}/metrics").text
-    assert 'hd_inbound_messages_total{channel="web",result="accepted"}' in text
-    assert "hd_worker_overhead_seconds_count" in text
-    assert "hd_inbound_queue_depth" in text
+    assert counter(stack, "hd_inbound_messages_total", channel="web", result="accepted") == accepted + 1
+    assert counter(stack, "hd_worker_overhead_seconds_count") == handled + 1
+    assert "hd_inbound_queue_depth" in httpx.get(f"{stack.gateway}/metrics").text

@@ -7,37 +7,46 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 
 from redis.asyncio import Redis
 
-from channels.conversations import Conversations
-from channels.inbound_queue import InboundQueue
-from channels.rasa_client import RasaClient
-from channels.web_outbox import WebOutbox
-from channels.worker import Worker
-from handoff.requests import HandoffRequests
+from core.settings import Settings
+from gateway.worker import Worker
+from inbox.wiring import HandoffServices
+from messaging.conversations import Conversations
+from messaging.delivery import Delivery
+from messaging.inbound_queue import InboundQueue
+from messaging.rasa_client import RasaClient
+from messaging.web_outbox import WebOutbox
 from tests.conftest import REDIS_PORT
 
 DB = 10
 
 
 def make_worker(redis: Redis, partitions: int) -> Worker:
+    conversations, web_outbox = Conversations(redis, 3600), WebOutbox(redis, 3600)
+    settings = Settings(redis_url=f"redis://127.0.0.1:{REDIS_PORT}/{DB}")
+    desk = HandoffServices.build(settings, redis, conversations, Delivery(web_outbox)).desk
     return Worker(
         InboundQueue(redis, partitions, 60),
-        Conversations(redis, 3600),
+        conversations,
         RasaClient("http://127.0.0.1:9", "unused", 1),
-        WebOutbox(redis, 3600),
-        HandoffRequests(redis, 3600),
+        web_outbox,
+        desk=desk,
     )
 
 
-async def wait_for(condition, timeout: float) -> None:
+async def wait_for(
+    condition: Callable[[], bool], timeout: float, message: str = "condition not met in time"
+) -> None:
+    """ops.local_stack.wait_until's asynchronous twin, for workers that run on this event loop (not blocked)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return
         await asyncio.sleep(0.2)
-    raise AssertionError("condition not met in time")
+    raise AssertionError(message)
 
 
 async def test_a_second_worker_gets_half_and_takes_all_when_the_first_stops() -> None:

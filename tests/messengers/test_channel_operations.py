@@ -1,5 +1,5 @@
 """Operations: a worker killed in the middle of sending loses nothing and sends nothing twice;
-`python -m channels register` sets the webhooks; a channel without credentials is off (404)."""
+`python -m gateway register` sets the webhooks; a channel without credentials is off (404)."""
 
 from __future__ import annotations
 
@@ -13,13 +13,13 @@ import redis as redis_sync
 from fastapi.testclient import TestClient
 from redis.asyncio import Redis
 
-from channels.app import create_app
-from channels.delivery import Delivery
-from channels.messages import OutboundMessage
-from channels.outbox import Outbox
 from channels.registry import build_channels
-from channels.settings import Settings
-from channels.web_outbox import WebOutbox
+from core.messages import OutboundMessage
+from core.settings import Settings
+from gateway.app import create_app
+from messaging.delivery import Delivery
+from messaging.outbox import Outbox
+from messaging.web_outbox import WebOutbox
 from ops.local_stack import LOGS, LocalStack
 from ops.stack import GATEWAY_PYTHON, ROOT
 from tests.conftest import REDIS_PORT
@@ -51,7 +51,7 @@ def start_worker(fresh: StandIns) -> Iterator:
         LOGS.mkdir(parents=True, exist_ok=True)
         log = (LOGS / f"crash-worker-{len(started)}.log").open("wb")
         proc = subprocess.Popen(
-            [str(GATEWAY_PYTHON), "-m", "channels", "worker"],
+            [str(GATEWAY_PYTHON), "-m", "gateway", "worker"],
             env=worker_env(fresh, TELEGRAM_SEND_RATE="20"),
             cwd=ROOT,
             stdout=log,
@@ -116,7 +116,7 @@ def test_register_sets_the_telegram_and_viber_webhooks_and_explains_twilio(
 ) -> None:
     env = dict(messenger_stack.specs["gateway"].env)
     result = subprocess.run(
-        [str(GATEWAY_PYTHON), "-m", "channels", "register"],
+        [str(GATEWAY_PYTHON), "-m", "gateway", "register"],
         env=env,
         cwd=ROOT,
         capture_output=True,

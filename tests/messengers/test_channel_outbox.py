@@ -17,14 +17,14 @@ import pytest_asyncio
 import redis as redis_sync
 from redis.asyncio import Redis
 
-from channels.conversations import Conversations
-from channels.delivery import Delivery, OutsideWindow
-from channels.messages import Button, OutboundMessage
-from channels.outbox import Outbox, OutboxSender
 from channels.registry import build_channels
-from channels.send_rate import SendRate
-from channels.settings import Settings
-from channels.web_outbox import WebOutbox
+from core.messages import Button, OutboundMessage
+from core.settings import Settings
+from messaging.conversations import Conversations
+from messaging.delivery import Delivery, OutsideWindow
+from messaging.outbox import Outbox, OutboxSender
+from messaging.send_rate import SendRate
+from messaging.web_outbox import WebOutbox
 from tests.conftest import REDIS_PORT
 from tests.messengers.conftest import OUTBOX_DB, StandIns, channel_env
 
@@ -61,7 +61,7 @@ async def rig(fresh: StandIns) -> AsyncIterator[Rig]:
     env = {k.lower(): v for k, v in channel_env(fresh, PUBLIC).items()}
     settings = Settings(redis_url=f"redis://127.0.0.1:{REDIS_PORT}/{OUTBOX_DB}", **env)
     channels = build_channels(settings, redis)
-    assert sorted(channels) == ["telegram", "viber", "whatsapp"]
+    assert sorted(channels) == ["sms", "telegram", "viber", "whatsapp"]
     outbox = Outbox(redis, 3600)
     conversations = Conversations(redis, 3600)
     delivery = Delivery(WebOutbox(redis, 3600), outbox, channels)

@@ -10,6 +10,7 @@ import random
 import httpx
 import redis as redis_sync
 
+from core.locales import text as locale_text
 from handoff.texts import text as handoff_text
 from ops.local_stack import LocalStack
 from tests.messengers.conftest import StandIns, wait_for
@@ -28,7 +29,7 @@ def test_a_whatsapp_user_is_handed_to_a_counsellor_who_answers_on_whatsapp(
     question = handoff_text("ask_origin", "ro")
     wait_for(lambda: any(r.startswith(question) for r in replies_to(fresh, number)), message="no origin question")
     asked = next(r for r in replies_to(fresh, number) if r.startswith(question))
-    assert asked.endswith("1. " + handoff_text("origin_other", "ro"))  # the button as a numbered option
+    assert asked.endswith("1. " + locale_text("button.origin_other", "ro"))  # the button as a numbered option
 
     post(messenger_stack, wa_message(number, "sunt din Suceava"))
     who = handoff_text("who", "ro").format(centre="Suceava", when="")[:60]

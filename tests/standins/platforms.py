@@ -10,13 +10,16 @@ from __future__ import annotations
 import itertools
 import json
 import time
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 from twilio.request_validator import RequestValidator
 
-from tests.standins.viber import sign
+from tests.standins.telegram import TelegramStandIn
+from tests.standins.twilio import TwilioStandIn
+from tests.standins.viber import ViberStandIn, sign
 
 _ids = itertools.count(int(time.time() * 1000) % 1_000_000_000)
 
@@ -74,18 +77,15 @@ def tg_member(chat_id: int, status: str) -> dict[str, Any]:
     """A my_chat_member Update: the user blocked ("kicked") or restarted ("member") the bot."""
     old = "member" if status == "kicked" else "kicked"
     bot = {"id": 7000001, "is_bot": True, "first_name": "Helpdesk"}
+    banned = {"until_date": 0}  # a "kicked" member state carries until_date (0: for ever)
     return {
         "update_id": next_id(),
         "my_chat_member": {
             "chat": {"id": chat_id, "type": "private"},
             "from": tg_user(chat_id),
             "date": int(time.time()),
-            "old_chat_member": {"status": old, "user": bot},
-            "new_chat_member": {
-                "status": status,
-                "user": bot,
-                **({"until_date": 0} if status == "kicked" else {}),
-            },
+            "old_chat_member": {"status": old, "user": bot, **(banned if old == "kicked" else {})},
+            "new_chat_member": {"status": status, "user": bot, **(banned if status == "kicked" else {})},
         },
     }
 
@@ -196,3 +196,54 @@ def post_viber(base: str, event: dict[str, Any] | bytes, auth_token: str | None)
     if auth_token is not None:
         headers["X-Viber-Content-Signature"] = sign(auth_token, body)
     return httpx.post(f"{base}/webhooks/viber", content=body, headers=headers, timeout=30)
+
+
+# -- all three stand-ins and the settings that point a stack at them -----------------------------------
+
+TG_TOKEN = "123456:TEST-token_for-the-standin"
+TG_SECRET = "tg-secret-0123456789"
+TWILIO_SID = "AC" + "0" * 32
+TWILIO_TOKEN = "twilio-auth-token-0123456789abcd"
+WA_FROM = "whatsapp:+14155238886"
+SMS_FROM = "+14155550100"
+VIBER_TOKEN = "445da6az1s345z78-dazcczb2542zv51a-e0vc5fva17480im9"
+
+
+@dataclass
+class StandIns:
+    """The three platforms."""
+
+    telegram: TelegramStandIn
+    twilio: TwilioStandIn
+    viber: ViberStandIn
+
+    def reset(self) -> None:
+        """Forget requests, scripted failures and user states."""
+        for s in (self.telegram, self.twilio, self.viber):
+            s.reset()
+        self.telegram.blocked.clear()
+        self.twilio.opted_out.clear()
+        self.viber.unsubscribed.clear()
+
+
+def channel_env(standins: StandIns, public_base_url: str) -> dict[str, str]:
+    """The settings that turn the three channels on, pointed at the stand-ins."""
+    return {
+        "TELEGRAM_BOT_TOKEN": TG_TOKEN,
+        "TELEGRAM_WEBHOOK_SECRET": TG_SECRET,
+        "TELEGRAM_API_URL": standins.telegram.url,
+        "TWILIO_ACCOUNT_SID": TWILIO_SID,
+        "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+        "TWILIO_WHATSAPP_FROM": WA_FROM,
+        "TWILIO_SMS_FROM": SMS_FROM,
+        "TWILIO_API_URL": standins.twilio.url,
+        "VIBER_AUTH_TOKEN": VIBER_TOKEN,
+        "VIBER_API_URL": f"{standins.viber.url}/pa",
+        "PUBLIC_BASE_URL": public_base_url,
+        "COALESCE_SECONDS": "1.0",
+        "OUTBOX_RETRY_MAX_SECONDS": "1",
+        "TELEGRAM_SEND_RATE": "50",
+        "WHATSAPP_SEND_RATE": "50",
+        "VIBER_SEND_RATE": "50",
+        "SMS_SEND_RATE": "50",
+    }

@@ -28,7 +28,7 @@ class TwilioStandIn(StandIn):
     def __init__(self, account_sid: str, auth_token: str) -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
-        self.opted_out: set[str] = set()  # "whatsapp:+40..." addresses that replied STOP
+        self.opted_out: set[str] = set()  # addresses ("whatsapp:+40...", "+40...") that replied STOP
         super().__init__()
 
     def messages(self) -> list[dict[str, Any]]:
@@ -54,8 +54,8 @@ class TwilioStandIn(StandIn):
             code = int(kind) if len(kind) > 3 else 20000 + status
             return _error(status, code, message)
         body = received.body
-        to = str(body.get("To", ""))
-        if not to.startswith("whatsapp:") or not str(body.get("From", "")).startswith("whatsapp:"):
+        to, sender = str(body.get("To", "")), str(body.get("From", ""))
+        if not _address(to) or _address(to) != _address(sender):  # WhatsApp to WhatsApp, SMS to SMS
             return _error(400, 21211, "Invalid 'To' Phone Number")
         if to in self.opted_out:
             return _error(400, 21610, ERRORS["21610"][1])
@@ -85,6 +85,12 @@ class TwilioStandIn(StandIn):
             "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
         }
         return Answer(201, resource)
+
+
+def _address(value: str) -> str:
+    """The address type of a Twilio address: "whatsapp" (whatsapp:+E.164), "sms" (+E.164), or "" if neither."""
+    kind, number = ("whatsapp", value[len("whatsapp:") :]) if value.startswith("whatsapp:") else ("sms", value)
+    return kind if number.startswith("+") and number[1:].isdigit() else ""
 
 
 def _error(status: int, code: int, message: str) -> Answer:

@@ -1,0 +1,89 @@
+"""All gateway and worker settings in one typed place, read from the environment and `.env`.
+
+Names and defaults follow the contract in docs/design-contract.md; each has a
+safe default for the embedded run (`make run`): local Redis, local Rasa, no messenger credentials.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Process settings. Environment variables are the upper-case field names."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: str = ""
+    public_base_url: str = "http://127.0.0.1:8000"
+
+    telegram_bot_token: str = ""
+    telegram_webhook_secret: str = ""
+    telegram_api_url: str = "https://api.telegram.org"
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_whatsapp_from: str = ""
+    twilio_sms_from: str = ""  # an SMS-capable Twilio number: the SMS channel is on when set
+    twilio_api_url: str = "https://api.twilio.com"
+    viber_auth_token: str = ""
+    viber_api_url: str = "https://chatapi.viber.com/pa"
+
+    retention_days: int = Field(default=90, ge=1)
+
+    # Not in the shared contract: how this process runs.
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = 8000
+    embedded_worker: bool = True
+    inbound_partitions: int = Field(default=16, ge=1, le=1024)
+    rasa_timeout_seconds: float = Field(default=15.0, gt=0)
+    web_reply_wait_seconds: float = Field(default=25.0, ge=0)
+    max_text_chars: int = Field(default=4096, ge=1)
+    dedupe_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+    log_level: str = "INFO"
+    rasa_redis_db: int = Field(default=1, ge=0)  # Rasa's tracker database (ops/stack.py sets it)
+
+    # Handoff and the counsellors' inbox (handoff/).
+    handoff_default_centre: str = "iasi"  # the centre for people from elsewhere (an id in centres.yml)
+    handoff_centres_file: str = ""  # another centres data file; empty: handoff/data/centres.yml
+    handoff_overflow_minutes: float = Field(default=15.0, gt=0)  # unclaimed this long: supervisors' queue
+    inbox_claim_minutes: float = Field(default=15.0, gt=0)  # a claim lock lasts this long unless renewed
+    inbox_session_hours: float = Field(default=12.0, gt=0)
+    inbox_login_attempts: int = Field(default=5, ge=1)  # failed logins per account per 15 minutes
+    inbox_audit_days: int = Field(default=365, ge=1)
+    # Approved WhatsApp templates (Twilio ContentSid) a counsellor sends outside the 24-hour window; {{1}} is
+    # the centre's name. Empty: the inbox says that no template is configured.
+    whatsapp_counsellor_template_ro: str = ""
+    whatsapp_counsellor_template_it: str = ""
+    whatsapp_counsellor_template_es: str = ""
+
+    # Messenger channels (added by the channels issue; see docs/channels.md).
+    telegram_send_rate: float = Field(default=25.0, gt=0)  # messages per second, all processes together
+    whatsapp_send_rate: float = Field(default=20.0, gt=0)
+    viber_send_rate: float = Field(default=20.0, gt=0)
+    sms_send_rate: float = Field(default=10.0, gt=0)
+    viber_bot_name: str = Field(default="Helpdesk", min_length=1, max_length=28)  # sender.name, required
+    outbox_max_attempts: int = Field(default=6, ge=1)  # tries of one message before it is marked failed
+    outbox_retry_max_seconds: float = Field(default=30.0, gt=0)  # the longest backoff between two tries
+    coalesce_seconds: float = Field(default=2.0, ge=0)  # fragments this close together are one turn
+    max_webhook_bytes: int = Field(default=256 * 1024, ge=1024)
+
+    @property
+    def retention_seconds(self) -> int:
+        """RETENTION_DAYS in seconds: the TTL of every key that holds personal data."""
+        return self.retention_days * 24 * 3600
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Inbox cookies are Secure when the public base URL is https."""
+        return self.public_base_url.startswith("https://")
+
+
+@cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

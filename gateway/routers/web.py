@@ -1,0 +1,59 @@
+"""The web chat: POST /webhooks/web (a message, answered with the replies), GET /webhooks/web/messages (the
+replies after a cursor, long-polled) and the page itself at /chat. The work is in gateway/web_chat.py."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from core.languages import LANGUAGES
+from core.locales import text
+from gateway import web_chat
+from gateway.deps import services_of
+from gateway.services import MAX_BLOCK_SECONDS, Services
+
+router = APIRouter()
+STATIC = Path(__file__).resolve().parent.parent / "static"
+ServicesDep = Annotated[Services, Depends(services_of)]
+
+
+@router.post("/webhooks/web")
+async def web_webhook(
+    request: Request, services: ServicesDep, wait: float | None = Query(default=None, ge=0)
+) -> JSONResponse:
+    """One message from the web chat; the answer carries the replies (or 202 and the cursor to poll)."""
+    result = await web_chat.receive(services, await request.body(), wait)
+    headers = {}
+    if result.server_timing:
+        headers["Server-Timing"] = ", ".join(f"{k};dur={v:.2f}" for k, v in result.server_timing.items())
+    return JSONResponse(result.body, result.status, headers=headers)
+
+
+@router.get("/webhooks/web/messages")
+async def web_messages(
+    services: ServicesDep,
+    sender: str = Query(min_length=1, max_length=128),
+    after: str = Query(default="0-0", pattern=r"^\d+-\d+$"),
+    wait: float = Query(default=0, ge=0, le=MAX_BLOCK_SECONDS),
+) -> JSONResponse:
+    """Messages for a web user after a cursor; with `wait`, long-polls up to that many seconds."""
+    messages, cursor = await services.web_outbox.read(sender, after, block_ms=int(wait * 1000))
+    return JSONResponse({"messages": messages, "cursor": cursor})
+
+
+@router.get("/chat")
+async def chat_page() -> HTMLResponse:
+    """The web chat page, with its texts in every language from core/locales/ (`web_chat.*`)."""
+    return HTMLResponse(_chat_page())
+
+
+@cache
+def _chat_page() -> str:
+    texts = {key: {lang: text(f"web_chat.{key}", lang) for lang in LANGUAGES} for key in ("typing", "failed")}
+    page = (STATIC / "chat.html").read_text(encoding="utf-8")
+    return page.replace("/*LOCALE_TEXTS*/{}", json.dumps(texts, ensure_ascii=False).replace("</", "<\\/"))

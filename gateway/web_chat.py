@@ -1,0 +1,110 @@
+"""The web chat channel: validates a posted message, queues it, and answers with the bot's replies.
+
+Contract (docs/design-contract.md): POST `{"sender": "...", "text": "...", "language"?: "ro|it|es"}` is
+answered with `{"messages": [{"text": "...", "buttons": [{"title", "payload"}]}]}`. The message is
+stored in the inbound queue before anything else happens; the handler then waits (up to
+WEB_REPLY_WAIT_SECONDS, or less with `?wait=`) for the worker to answer it. If the answer takes
+longer (Rasa starting or down), the response is 202 with `"pending": true` and whatever notice was sent
+so far, and the replies arrive later through GET /webhooks/web/messages, which the /chat page polls.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, field_validator
+
+from core.languages import LANGUAGES
+from core.messages import InboundMessage
+from gateway.services import Services
+from messaging import metrics
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class WebMessageIn(BaseModel):
+    """The JSON a web chat client posts."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    sender: StrictStr = Field(min_length=1, max_length=128)
+    text: StrictStr = Field(min_length=1)
+    language: StrictStr | None = None
+    message_id: StrictStr | None = Field(default=None, min_length=1, max_length=128)
+
+    @field_validator("sender")
+    @classmethod
+    def _printable_sender(cls, value: str) -> str:
+        if _CONTROL.search(value):
+            raise ValueError("sender must not contain control characters")
+        return value
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        code = value.lower().replace("_", "-").split("-")[0]
+        if code not in LANGUAGES:
+            raise ValueError(f"language must be one of {', '.join(LANGUAGES)}")
+        return code
+
+
+@dataclass(frozen=True)
+class WebResult:
+    """The HTTP answer for one posted message."""
+
+    status: int
+    body: dict[str, Any]
+    server_timing: dict[str, float] | None = None
+
+
+def _error(status: int, reason: str, details: list[str] | None = None) -> WebResult:
+    metrics.INBOUND.labels(channel="web", result=f"rejected_{status}").inc()
+    body: dict[str, Any] = {"error": reason}
+    if details:
+        body["details"] = details
+    return WebResult(status, body)
+
+
+def parse(raw: bytes, max_text_chars: int) -> WebMessageIn | WebResult:
+    """The posted message, or the 4xx answer that says what is wrong with it."""
+    try:
+        posted = WebMessageIn.model_validate_json(raw)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        if any(e["type"] == "json_invalid" for e in errors):
+            return _error(400, "body is not valid JSON")
+        details = [f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in errors]
+        return _error(422, "invalid message", details)
+    if len(posted.text) > max_text_chars:
+        return _error(413, f"text too long: at most {max_text_chars} characters")
+    return posted
+
+
+async def receive(services: Services, raw: bytes, wait_seconds: float | None = None) -> WebResult:
+    """Handle one POST /webhooks/web body; wait for the replies up to `wait_seconds` (default: settings)."""
+    posted = parse(raw, services.settings.max_text_chars)
+    if isinstance(posted, WebResult):
+        return posted
+    client_id = {"message_id": posted.message_id} if posted.message_id else {}
+    message = InboundMessage("web", posted.sender, posted.text, language=posted.language, **client_id)
+    outbox = services.web_outbox
+    cursor = await outbox.cursor(message.user_id)
+    if not await services.queue.accept(message):
+        metrics.INBOUND.labels(channel="web", result="duplicate").inc()
+        return WebResult(200, {"messages": [], "duplicate": True})
+    metrics.INBOUND.labels(channel="web", result="accepted").inc()
+    if wait_seconds is None:
+        wait_seconds = services.settings.web_reply_wait_seconds
+    timing = await outbox.wait_finished(
+        message.message_id, min(wait_seconds, services.settings.web_reply_wait_seconds)
+    )
+    replies, new_cursor = await outbox.read(message.user_id, cursor, reply_to=message.message_id)
+    body: dict[str, Any] = {"messages": replies, "cursor": new_cursor, "message_id": message.message_id}
+    if timing is None:
+        body["pending"] = True
+        return WebResult(202, body)
+    return WebResult(200, body, timing)

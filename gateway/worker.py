@@ -1,0 +1,326 @@
+"""The worker: takes accepted messages from the inbound queue, gets the answer, hands it to the outbox.
+
+For each message, in its conversation's order: settle the language (stored, detected or chosen), ask
+Rasa with the language in the metadata, deliver the replies. If Rasa is down or slow, the user is told
+once, in their language, that the answer will come, and the message waits in the queue: it is retried
+until Rasa answers, never dropped. The worker runs inside the gateway process in the embedded setup
+(`EMBEDDED_WORKER=true`) or as its own processes (`python -m gateway worker`) at scale.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import os
+import socket
+import time
+import uuid
+from typing import Any
+
+from core.messages import InboundMessage, OutboundMessage
+from handoff.desk import HandoffDesk
+from knowledge.cards import COUNTRIES
+from knowledge.countries import located
+from messaging import metrics
+from messaging.conversations import Conversation, Conversations
+from messaging.delivery import Delivery, OutsideWindow, UnknownChannel
+from messaging.inbound_queue import Entry, InboundQueue
+from messaging.language import as_rasa_text, resolve
+from messaging.notices import notice
+from messaging.rasa_client import RasaClient, RasaReply, RasaUnavailable
+from messaging.web_outbox import WebOutbox
+from safety.alert import SAFETY_SIGNAL, hotline_message
+from safety.triage import Assessment, assess
+
+log = logging.getLogger(__name__)
+
+LEASE_MS = 15_000
+HEARTBEAT_SECONDS = 5
+HOUSEKEEPING_SECONDS = 5
+_RETRY_FIRST_SECONDS = 0.5
+_RETRY_MAX_SECONDS = 5.0
+_WAIT_NOTICE_EVERY_SECONDS = 600
+_MAX_FRAGMENTS = 10  # at most this many fragments make one turn
+
+
+class Worker:
+    """Handles the inbound queue's partitions that this process can take."""
+
+    def __init__(
+        self,
+        queue: InboundQueue,
+        conversations: Conversations,
+        rasa: RasaClient,
+        web_outbox: WebOutbox,
+        *,
+        desk: HandoffDesk,
+        delivery: Delivery | None = None,
+        coalesce_seconds: float = 0.0,
+    ) -> None:
+        self._queue = queue
+        self._conversations = conversations
+        self._rasa = rasa
+        self._web = web_outbox
+        self._delivery = delivery or Delivery(web_outbox)
+        self._coalesce = coalesce_seconds  # messenger fragments this close together are one turn
+        self._desk = desk  # cases and the inbox
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self._stopping = asyncio.Event()
+        self.held: set[int] = set()
+        self._share = queue.partitions
+
+    async def run(self) -> None:
+        """Work every partition this process can hold until `stop` is called."""
+        log.info("worker %s started on %d partitions", self.owner, self._queue.partitions)
+        await self._heartbeat()
+        beat = asyncio.create_task(self._keep_beating())
+        house = asyncio.create_task(self._keep_house())
+        try:
+            await asyncio.gather(*(self._run_partition(p) for p in range(self._queue.partitions)))
+        finally:
+            beat.cancel()
+            house.cancel()
+            with contextlib.suppress(Exception):
+                await self._queue.leave(self.owner)
+        log.info("worker %s stopped", self.owner)
+
+    def stop(self) -> None:
+        """Finish the message in hand, then stop."""
+        self._stopping.set()
+
+    async def _heartbeat(self) -> None:
+        alive = await self._queue.heartbeat(self.owner, ttl_seconds=HEARTBEAT_SECONDS * 3)
+        self._share = self._queue.fair_share(alive)
+
+    async def _keep_beating(self) -> None:
+        while not self._stopping.is_set():
+            await self._sleep(HEARTBEAT_SECONDS)
+            try:
+                await self._heartbeat()
+            except Exception:
+                log.warning("worker heartbeat failed; retrying", exc_info=True)
+
+    async def _keep_house(self) -> None:
+        """The handoff's periodic work (overflow to the supervisors' queue), every few seconds."""
+        while not self._stopping.is_set():
+            try:
+                await self._desk.housekeeping()
+            except Exception:
+                log.warning("handoff housekeeping failed; retrying", exc_info=True)
+            await self._sleep(HOUSEKEEPING_SECONDS)
+
+    async def _run_partition(self, partition: int) -> None:
+        while not self._stopping.is_set():
+            try:
+                if partition not in self.held and len(self.held) >= self._share:
+                    await self._sleep(LEASE_MS / 3000)  # this worker has its fair share already
+                    continue
+                if not await self._queue.hold(partition, self.owner, LEASE_MS):
+                    self.held.discard(partition)
+                    await self._sleep(LEASE_MS / 3000)
+                    continue
+                self.held.add(partition)
+                absorbed: set[str] = set()  # fragments already answered as part of an earlier turn
+                for entry in await self._queue.read(partition, block_ms=1000):
+                    if entry.entry_id in absorbed:
+                        continue
+                    turn = await self._turn(entry)
+                    absorbed.update(fragment.entry_id for fragment in turn)
+                    if not await self._handle(_merged(turn)):
+                        break  # stopping: the entries stay pending for the next holder
+                    for fragment in turn:
+                        await self._queue.done(fragment)
+                    if not await self._queue.hold(partition, self.owner, LEASE_MS):
+                        break
+                if len(self.held) > self._share:  # more workers now: give this partition back
+                    self.held.discard(partition)
+                    await self._queue.release(partition, self.owner)
+                    await self._sleep(LEASE_MS / 1000)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("partition %d: error, retrying", partition)
+                await self._sleep(1)
+        self.held.discard(partition)
+        try:
+            await self._queue.release(partition, self.owner)
+        except Exception:  # shutting down: the lease expires by itself
+            log.debug("could not release partition %d", partition, exc_info=True)
+
+    async def _turn(self, entry: Entry) -> list[Entry]:
+        """The entry and the text fragments the same messenger user sent right after it, each within
+        COALESCE_SECONDS of the one before (people type in fragments): they are answered as one turn.
+        Waits until the user has paused that long; later entries are looked up in the stream itself."""
+        first = entry.message
+        if first is None or not _fragment(first) or self._coalesce <= 0:
+            return [entry]
+        turn = [entry]
+        while len(turn) < _MAX_FRAGMENTS and not self._stopping.is_set():
+            last = turn[-1].message
+            assert last is not None
+            pause = last.received_at + self._coalesce - time.time()
+            if pause > 0:
+                await self._sleep(pause)
+                await self._queue.hold(entry.partition, self.owner, LEASE_MS)
+            more: list[Entry] = []
+            for later in await self._queue.after(entry.partition, turn[-1].entry_id):
+                message = later.message
+                if message is None or message.conversation_id != first.conversation_id:
+                    continue
+                previous = (more[-1] if more else turn[-1]).message
+                assert previous is not None
+                if not _fragment(message) or message.received_at - previous.received_at > self._coalesce:
+                    break
+                more.append(later)
+            if not more:
+                break
+            turn.extend(more[: _MAX_FRAGMENTS - len(turn)])
+        return turn
+
+    async def _handle(self, entry: Entry) -> bool:
+        """Answer one message; False if the worker is stopping before it could."""
+        message = entry.message
+        if message is None:
+            metrics.WORKER_MESSAGES.labels(result="unreadable").inc()
+            return True
+        started = time.perf_counter()
+        conversation = await self._conversations.get(message.conversation_id)
+        language, _ = resolve(conversation.language or message.locale, message.text, message.language)
+        await self._conversations.touch(message.conversation_id, message.channel, language)
+        if message.kind == "location" and message.latitude is not None and message.longitude is not None:
+            await self._conversations.set_location(message.conversation_id, message.latitude, message.longitude)
+        alert, conversation = await self._safety_first(message, conversation, language)
+
+        # Handoff: while a case is open (state "queued" or "human") the message goes into the case, live to
+        # the counsellor, and the bot stays silent.
+        # ("Delete my data" buttons still reach the assistant, which asks for confirmation.)
+        if conversation.state in ("queued", "human") and not self._desk.for_the_bot(message.text):
+            await self._desk.on_user_message(message, language)
+            if alert.urgent:
+                await self._signal(message, language, SAFETY_SIGNAL)
+            await self._finish_early(message, started, "to_case")
+            return True
+        await self._desk.record(message.conversation_id, "user", [message.text])
+        if alert.urgent:
+            await self._signal(message, language, SAFETY_SIGNAL)
+            await self._finish_early(message, started, "safety_alert")
+            return True
+        if message.kind in ("location", "media") and not message.text.strip():
+            # Nothing for Rasa: say that the location was noted, or that only text is understood yet.
+            kind = "location_saved" if message.kind == "location" else "media_only"
+            await self._deliver(message, [notice(kind, language)])
+            metrics.WORKER_MESSAGES.labels(result=message.kind).inc()
+            return True
+        reply = await self._ask_rasa_until_answered(entry, message, language, conversation.country)
+        if reply is None:
+            return False
+        await self._deliver(message, reply.messages)
+        await self._desk.record(message.conversation_id, "bot", [m.text for m in reply.messages])
+        for signal in reply.signals:  # after the replies: the user reads the bot's answer, then the handoff's
+            await self._signal(message, language, signal)
+        total = time.perf_counter() - started
+        metrics.WORKER_MESSAGES.labels(result="answered").inc()
+        metrics.WORKER_OVERHEAD.observe(max(total - reply.seconds, 0.0))
+        metrics.QUEUE_WAIT.observe(max(time.time() - message.received_at, 0.0))
+        if message.channel == "web":
+            await self._web.finish(message.message_id, {"rasa": reply.seconds * 1000, "worker": total * 1000})
+        return True
+
+    async def _safety_first(
+        self, message: InboundMessage, conversation: Conversation, language: str
+    ) -> tuple[Assessment, Conversation]:
+        """Safety first: danger signs get the hotline of the user's country before anything else answers,
+        whoever owns the conversation and whether or not Rasa is up; the case is then opened as urgent.
+
+        Otherwise a statement of where the user is ("lucrez in Italia") is kept, whatever the assistant
+        makes of the rest of the message, so that a later danger message gets the hotline that works
+        there. A danger message never changes it: the place it names is often where the person is from."""
+        alert = assess(message.text)
+        if alert.urgent:
+            metrics.SAFETY_ALERTS.inc()
+            await self._deliver(message, [hotline_message(language, conversation.country, message.text)])
+        elif (here := located(message.text)) and here != conversation.country:
+            await self._conversations.set_fields(message.conversation_id, country=here)
+            conversation = dataclasses.replace(conversation, country=here)
+        return alert, conversation
+
+    async def _finish_early(self, message: InboundMessage, started: float, result: str) -> None:
+        """Count a message finished without asking Rasa, and release a web chat request waiting for it."""
+        metrics.WORKER_MESSAGES.labels(result=result).inc()
+        if message.channel == "web":
+            await self._web.finish(message.message_id, {"worker": (time.perf_counter() - started) * 1000})
+
+    async def _signal(self, message: InboundMessage, language: str, signal: dict[str, Any]) -> None:
+        """Act on a signal for the gateway (a custom JSON reply from the assistant, or the safety triage).
+
+        {"handoff": reason, "urgent": bool, "topic": id} opens a case (handoff/desk.py), {"privacy": "erase"}
+        erases the user's data; {"profile": ...} is stored by the assistant's side.
+        """
+        profile = signal.get("profile")
+        if isinstance(profile, dict) and profile.get("country") in COUNTRIES:
+            await self._conversations.set_fields(message.conversation_id, country=profile["country"])
+        await self._desk.on_signal(message, language, signal)
+
+    async def _ask_rasa_until_answered(
+        self, entry: Entry, message: InboundMessage, language: str, country: str | None
+    ) -> RasaReply | None:
+        metadata = {"language": language, "channel": message.channel}
+        if country:
+            metadata["country"] = country
+        delay = _RETRY_FIRST_SECONDS
+        while not self._stopping.is_set():
+            try:
+                text = as_rasa_text(message.text, language)
+                reply = await self._rasa.send(message.conversation_id, text, metadata)
+                metrics.RASA_SECONDS.observe(reply.seconds)
+                if delay > _RETRY_FIRST_SECONDS:
+                    log.info("Rasa answers again; partition %d goes on", entry.partition)
+                await self._conversations.clear_notice(message.conversation_id, "waiting")
+                return reply
+            except RasaUnavailable as exc:
+                metrics.RASA_ERRORS.labels(reason=str(exc)[:40]).inc()
+                level = logging.WARNING if delay == _RETRY_FIRST_SECONDS else logging.DEBUG
+                log.log(level, "Rasa unavailable (%s); partition %d waits and retries", exc, entry.partition)
+                await self._tell_waiting(entry.partition)
+                await self._queue.hold(entry.partition, self.owner, LEASE_MS)
+                await self._sleep(delay)
+                delay = min(delay * 2, _RETRY_MAX_SECONDS)
+        return None
+
+    async def _tell_waiting(self, partition: int) -> None:
+        """Tell everyone whose message waits in this partition, once, that the answer will come."""
+        for waiting in await self._queue.waiting(partition):
+            conversation = await self._conversations.get(waiting.conversation_id)
+            if await self._conversations.first_notice(
+                waiting.conversation_id, "waiting", _WAIT_NOTICE_EVERY_SECONDS
+            ):
+                language, _ = resolve(conversation.language, waiting.text, waiting.language)
+                await self._deliver(waiting, [notice("waiting", language)])
+
+    async def _deliver(self, message: InboundMessage, replies: list[OutboundMessage]) -> None:
+        try:
+            await self._delivery.send(message.channel, message.user_id, replies, reply_to=message.message_id)
+        except UnknownChannel:
+            log.error("no outbox for channel %s; %d replies not sent", message.channel, len(replies))
+        except OutsideWindow:
+            log.warning("%s: 24-hour window closed; %d replies not sent", message.channel, len(replies))
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+
+
+def _fragment(message: InboundMessage) -> bool:
+    """A plain text from a messenger user, which may be one fragment of a longer turn."""
+    return message.channel != "web" and message.kind == "text" and not message.text.startswith("/")
+
+
+def _merged(turn: list[Entry]) -> Entry:
+    """One entry whose text is the fragments' texts, one per line."""
+    first = turn[0]
+    if len(turn) == 1 or first.message is None:
+        return first
+    text = "\n".join(e.message.text for e in turn if e.message)
+    return Entry(first.partition, first.entry_id, dataclasses.replace(first.message, text=text))

@@ -1,0 +1,1 @@
+"""The counsellors' inbox: its routes, role checks, accounts, sessions, audit and presence."""

@@ -1,0 +1,89 @@
+"""Command line for inbox accounts: `python -m inbox users add|list|passwd|disable|enable`.
+
+    python -m inbox users add ana --role supervisor --name "Ana Popescu"
+    python -m inbox users add ion --role counsellor --centre iasi
+
+The password is asked twice (or read from standard input with --password-stdin); there is no default one.
+Uses REDIS_URL like the gateway.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+
+from redis.asyncio import Redis
+
+from core.settings import get_settings
+from handoff.centres import Centres
+from inbox.accounts import ROLES, AccountError, Accounts
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Password (10+ characters): ")
+    if getpass.getpass("Again: ") != first:
+        raise AccountError("the two passwords differ")
+    return first
+
+
+async def _run(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    redis = Redis.from_url(settings.redis_url)
+    accounts = Accounts(redis)
+    try:
+        if args.action == "add":
+            centres = Centres.load(settings.handoff_default_centre)
+            account = await accounts.add(
+                args.username,
+                _password(args.password_stdin),
+                role=args.role,
+                centre=args.centre,
+                name=args.name,
+                centres=set(centres.by_id),
+            )
+            print(f"created {account.username} ({account.role}{', ' + account.centre if account.centre else ''})")
+        elif args.action == "list":
+            for a in await accounts.all():
+                state = "active" if a.active else "disabled"
+                print(f"{a.username:20} {a.role:11} {a.centre or '-':13} {state:8} {a.name}")
+        elif args.action == "passwd":
+            await accounts.set_password(args.username, _password(args.password_stdin))
+            print(f"password changed for {args.username}")
+        else:
+            await accounts.set_active(args.username, args.action == "enable")
+            print(f"{args.username} {args.action}d")
+        return 0
+    except AccountError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        await redis.aclose()
+
+
+def main() -> None:
+    """Parse the command and run it."""
+    parser = argparse.ArgumentParser(prog="python -m inbox", description="Inbox accounts.")
+    sub = parser.add_subparsers(dest="group", required=True)
+    users = sub.add_parser("users", help="inbox accounts")
+    actions = users.add_subparsers(dest="action", required=True)
+    add = actions.add_parser("add", help="create an account")
+    add.add_argument("username")
+    add.add_argument("--role", choices=ROLES, required=True)
+    add.add_argument("--centre", default="", help="the centre id (counsellors), e.g. iasi")
+    add.add_argument("--name", default="", help="the name colleagues see")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    actions.add_parser("list", help="list accounts")
+    for name in ("passwd", "disable", "enable"):
+        action = actions.add_parser(name, help=f"{name} an account")
+        action.add_argument("username")
+        if name == "passwd":
+            action.add_argument("--password-stdin", action="store_true")
+    sys.exit(asyncio.run(_run(parser.parse_args())))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,435 @@
+"""The inbox's pages and JSON API under `/inbox` (an APIRouter included by gateway/app.py). Routes stay thin:
+they declare the session, CSRF token and role they need (inbox/deps.py), then call inbox/service.py.
+
+Pages: `GET /inbox/login`, `POST /inbox/login`, `POST /inbox/logout`, `GET /inbox` (the app), `GET /inbox/assets/*`
+(script and style, public). API: `/inbox/api/...` (see docs/inbox.md). Anonymous requests get 401 (pages:
+a redirect to the login page), wrong roles 403, changes without the CSRF token 403.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import secrets
+import time
+from collections.abc import AsyncIterator, Awaitable
+from datetime import UTC, datetime
+from pathlib import Path
+from string import Template
+from typing import TypeVar
+from urllib.parse import parse_qs
+
+import yaml
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
+from pydantic import BaseModel, Field
+
+from inbox.accounts import ROLES, AccountError
+from inbox.deps import (
+    AdminChanger,
+    AdminReader,
+    AuditReader,
+    CaseReader,
+    Changer,
+    Reader,
+    services_of,
+    session_of,
+)
+from inbox.service import InboxError
+from inbox.sessions import COOKIE, LOGIN_COOKIE, same
+from knowledge.cards import knowledge
+from knowledge.page import page as review_page
+
+STATIC = Path(__file__).parent / "static"
+CANNED = Path(__file__).parent / "data" / "canned.yml"
+_EVENT_ID = re.compile(r"^\d+-\d+$")
+_STREAM_SECONDS = 20  # an event stream ends after this; the page reconnects with Last-Event-ID
+_SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+router = APIRouter(prefix="/inbox")
+T = TypeVar("T")
+
+
+def _page(body: str, status: int = 200) -> HTMLResponse:
+    return HTMLResponse(body, status, headers=_SECURITY_HEADERS)
+
+
+def _set_cookie(response: Response, request: Request, name: str, value: str, max_age: int) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path="/inbox",
+        httponly=True,
+        samesite="strict",
+        secure=services_of(request).sessions.secure,
+    )
+
+
+async def _json(call: Awaitable[T]) -> T:
+    try:
+        return await call
+    except InboxError as exc:
+        raise HTTPException(exc.status, exc.reason) from exc
+
+
+# Pages -----------------------------------------------------------------------------------------------------
+
+
+def _login_page(request: Request, error: str = "", status: int = 200) -> HTMLResponse:
+    token = secrets.token_urlsafe(24)
+    template = Template((STATIC / "login.html").read_text(encoding="utf-8"))
+    body = template.substitute(
+        csrf=token, error=f'<p class="error" role="alert">{html.escape(error)}</p>' if error else ""
+    )
+    response = _page(body, status)
+    _set_cookie(response, request, LOGIN_COOKIE, token, 3600)
+    return response
+
+
+@router.get("/login", include_in_schema=False)
+async def login_page(request: Request) -> Response:
+    """The login form."""
+    if await session_of(request):
+        return RedirectResponse("/inbox", 303)
+    return _login_page(request)
+
+
+@router.post("/login", include_in_schema=False)
+async def login(request: Request) -> Response:
+    """Check the form (its CSRF token, the rate limit, the password) and start a new session."""
+    services = services_of(request)
+    form = {k: v[0] for k, v in parse_qs((await request.body())[:4096].decode(errors="replace")).items()}
+    if not same(form.get("csrf", ""), request.cookies.get(LOGIN_COOKIE, "")):
+        return _login_page(request, "The form expired; please try again.", 403)
+    username = form.get("username", "").strip().lower()[:40]
+    address = request.client.host if request.client else "unknown"
+    if not await services.sessions.allowed(username, address):
+        await services.audit.log(username or "-", "login_limited")
+        return _login_page(request, "Too many attempts. Wait 15 minutes and try again.", 429)
+    account = await services.accounts.check(username, form.get("password", ""))
+    if account is None:
+        await services.sessions.failed(username, address)
+        await services.audit.log(username or "-", "login_failed")
+        return _login_page(request, "Wrong username or password.", 401)
+    await services.sessions.succeeded(username)
+    token, _ = await services.sessions.start(account.username, request.cookies.get(COOKIE, ""))
+    await services.audit.log(account.username, "login")
+    response = RedirectResponse("/inbox", 303, headers=_SECURITY_HEADERS)
+    _set_cookie(response, request, COOKIE, token, services.sessions.ttl)
+    response.delete_cookie(LOGIN_COOKIE, path="/inbox")
+    return response
+
+
+@router.post("/logout", include_in_schema=False)
+async def logout(request: Request) -> Response:
+    """End the session (CSRF token in the header or the form)."""
+    found = await session_of(request)
+    if found is None:
+        raise HTTPException(401, "log in first")
+    sent = request.headers.get("x-csrf-token", "")
+    if not sent:
+        sent = parse_qs((await request.body())[:1024].decode(errors="replace")).get("csrf", [""])[0]
+    if not same(sent, found[1].csrf):
+        raise HTTPException(403, "missing or wrong CSRF token")
+    await services_of(request).sessions.end(request.cookies.get(COOKIE, ""))
+    await services_of(request).audit.log(found[0].username, "logout")
+    response = RedirectResponse("/inbox/login", 303)
+    response.delete_cookie(COOKIE, path="/inbox")
+    return response
+
+
+@router.get("", include_in_schema=False)
+async def inbox_page(request: Request) -> Response:
+    """The inbox app (logged in), else the login page."""
+    found = await session_of(request)
+    if found is None:
+        return RedirectResponse("/inbox/login", 303)
+    if found[0].role == "campaigns":
+        return _page("<!doctype html><title>Inbox</title><p>This account is for campaigns only.</p>", 403)
+    return _page((STATIC / "inbox.html").read_text(encoding="utf-8"))
+
+
+@router.get("/knowledge", include_in_schema=False)
+async def knowledge_review(request: Request) -> Response:
+    """Every answer of the assistant side by side in ro/it/es with sources and dates, for staff (logged in)."""
+    if await session_of(request) is None:
+        return RedirectResponse("/inbox/login", 303)
+    # The page is one self-contained file: its style is inline, and it has no script at all.
+    headers = {**_SECURITY_HEADERS, "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
+    return HTMLResponse(review_page(knowledge()), headers=headers)
+
+
+@router.get("/assets/{name}", include_in_schema=False)
+async def asset(name: str) -> FileResponse:
+    """The inbox's script and style sheet (no data in them)."""
+    types = {"inbox.js": "text/javascript", "inbox.css": "text/css"}
+    if name not in types:
+        raise HTTPException(404, "no such file")
+    return FileResponse(STATIC / name, media_type=f"{types[name]}; charset=utf-8", headers=_SECURITY_HEADERS)
+
+
+# API -------------------------------------------------------------------------------------------------------
+
+
+def _api(data: object, status: int = 200) -> JSONResponse:
+    return JSONResponse(data, status, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/api/me")
+async def me(request: Request, account: Reader) -> JSONResponse:
+    """Who is logged in, the CSRF token for changes, and the centres."""
+    found = await session_of(request)
+    assert found
+    centres = [{"id": c.id, "name": c.name} for c in services_of(request).centres.all()]
+    return _api({**account.public(), "csrf": found[1].csrf, "centres": centres, "roles": list(ROLES)})
+
+
+@router.get("/api/centres")
+async def centres(request: Request, account: Reader) -> JSONResponse:
+    """The centres of the data file: hours, languages, contacts, whether open now."""
+    at = datetime.now(UTC)
+    out = []
+    for c in services_of(request).centres.all():
+        hours = {day: [f"{s:%H:%M}-{e:%H:%M}" for s, e in ranges] for day, ranges in c.hours.items()}
+        out.append(
+            {
+                "id": c.id,
+                "name": c.name,
+                "country": c.country,
+                "timezone": c.timezone,
+                "languages": list(c.languages),
+                "hours": hours,
+                "contacts": c.contacts,
+                "open_now": c.is_open(at),
+                "default": c.id == services_of(request).centres.default.id,
+            }
+        )
+    return _api({"centres": out})
+
+
+@router.get("/api/queue")
+async def queue(
+    request: Request, account: Reader, centre: str | None = Query(default=None, max_length=40)
+) -> JSONResponse:
+    """Open cases: urgent first, then by waiting time."""
+    return _api(await _json(services_of(request).inbox.queue(account, centre)))
+
+
+@router.get("/api/cases/{case_id}")
+async def case(request: Request, case_id: str, account: Reader) -> JSONResponse:
+    """One case with its timeline."""
+    return _api(await _json(services_of(request).inbox.case(account, case_id)))
+
+
+class TextIn(BaseModel):
+    """A reply or a note."""
+
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class LabelsIn(BaseModel):
+    """The labels of a case."""
+
+    labels: list[str] = Field(max_length=20)
+
+
+class TransferIn(BaseModel):
+    """Where a case goes: a centre, or a counsellor."""
+
+    centre: str = Field(default="", max_length=40)
+    counsellor: str = Field(default="", max_length=40)
+
+
+class CloseIn(BaseModel):
+    """How a case ended."""
+
+    outcome: str = Field(max_length=30)
+
+
+@router.post("/api/cases/{case_id}/claim")
+async def claim(request: Request, case_id: str, account: Changer) -> JSONResponse:
+    """Claim the case, or renew one's claim (409 if a colleague holds it)."""
+    return _api(await _json(services_of(request).inbox.claim(account, case_id)))
+
+
+@router.post("/api/cases/{case_id}/reply")
+async def reply(request: Request, case_id: str, body: TextIn, account: Changer) -> JSONResponse:
+    """Send a reply to the user on their channel."""
+    await _json(services_of(request).inbox.reply(account, case_id, body.text))
+    return _api({"sent": True})
+
+
+@router.post("/api/cases/{case_id}/template")
+async def template(request: Request, case_id: str, account: Changer) -> JSONResponse:
+    """Send the approved WhatsApp template (outside the 24-hour window)."""
+    await _json(services_of(request).inbox.send_template(account, case_id))
+    return _api({"sent": True})
+
+
+@router.post("/api/cases/{case_id}/note")
+async def note(request: Request, case_id: str, body: TextIn, account: Changer) -> JSONResponse:
+    """Add a private note."""
+    await _json(services_of(request).inbox.note(account, case_id, body.text))
+    return _api({"saved": True})
+
+
+@router.post("/api/cases/{case_id}/labels")
+async def labels(request: Request, case_id: str, body: LabelsIn, account: Changer) -> JSONResponse:
+    """Set the labels."""
+    return _api({"labels": await _json(services_of(request).inbox.label(account, case_id, body.labels))})
+
+
+@router.post("/api/cases/{case_id}/transfer")
+async def transfer(request: Request, case_id: str, body: TransferIn, account: Changer) -> JSONResponse:
+    """Transfer to another centre or counsellor."""
+    await _json(services_of(request).inbox.transfer(account, case_id, body.centre, body.counsellor))
+    return _api({"transferred": True})
+
+
+@router.post("/api/cases/{case_id}/close")
+async def close(request: Request, case_id: str, body: CloseIn, account: Changer) -> JSONResponse:
+    """Close with an outcome; the bot answers the user again."""
+    await _json(services_of(request).inbox.close(account, case_id, body.outcome))
+    return _api({"closed": True})
+
+
+@router.post("/api/cases/{case_id}/handback")
+async def handback(request: Request, case_id: str, account: Changer) -> JSONResponse:
+    """Hand the conversation back to the bot."""
+    await _json(services_of(request).inbox.close(account, case_id, "", hand_back=True))
+    return _api({"closed": True})
+
+
+@router.post("/api/cases/{case_id}/reveal")
+async def reveal(request: Request, case_id: str, account: Changer) -> JSONResponse:
+    """The full number (logged in the audit log)."""
+    return _api({"user": await _json(services_of(request).inbox.reveal(account, case_id))})
+
+
+@router.get("/api/canned")
+async def canned(account: CaseReader, language: str = Query(default="ro", pattern="^(ro|it|es)$")) -> JSONResponse:
+    """The canned replies of a language."""
+    data = yaml.safe_load(CANNED.read_text(encoding="utf-8"))
+    return _api({"language": language, "replies": data.get(language, [])})
+
+
+@router.get("/api/figures")
+async def figures(request: Request, account: Reader, days: int = Query(default=30, ge=1, le=365)) -> JSONResponse:
+    """Supervisors: waiting cases, times to first response and to close, per centre, language and topic."""
+    return _api(await _json(services_of(request).inbox.figures(account, days)))
+
+
+@router.get("/api/audit")
+async def audit(
+    request: Request, account: AuditReader, case: str | None = Query(default=None, max_length=40)
+) -> JSONResponse:
+    """Supervisors and admins: the audit log (newest first), of one case if given."""
+    return _api({"entries": await services_of(request).audit.entries(case)})
+
+
+@router.get("/api/events")
+async def events(request: Request, account: CaseReader) -> StreamingResponse:
+    """Server-sent events: a case arrives, a message comes in, a colleague claims, a case changes."""
+    services = services_of(request)
+    last = request.headers.get("last-event-id", "")
+    start = last if _EVENT_ID.match(last) else await services.events.last_id()
+
+    async def stream() -> AsyncIterator[str]:
+        after = start
+        presence = services.inbox.presence
+        yield "retry: 1000\n\n"
+        deadline = time.monotonic() + _STREAM_SECONDS
+        while time.monotonic() < deadline and not await request.is_disconnected():
+            if await session_of(request) is None:
+                return
+            await presence.beat(account.username)  # on duty: the inbox is open
+            for event in await services.events.read(after, 2000):
+                after = event.id
+                visible = account.may_see_centre(event.centre) or (
+                    event.previous_centre and account.may_see_centre(event.previous_centre)
+                )
+                if visible:
+                    yield f"id: {event.id}\nevent: {event.type}\ndata: {event.json()}\n\n"
+            yield f"id: {after}\n: alive\n\n" if after != "0-0" else ": alive\n\n"
+            await asyncio.sleep(0)
+
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
+
+
+# Accounts (admins) -----------------------------------------------------------------------------------------
+
+
+class AccountIn(BaseModel):
+    """A new account."""
+
+    username: str = Field(min_length=2, max_length=40)
+    name: str = Field(default="", max_length=80)
+    role: str = Field(max_length=20)
+    centre: str = Field(default="", max_length=40)
+    password: str = Field(min_length=10, max_length=200)
+
+
+class ActiveIn(BaseModel):
+    """Enable or disable an account."""
+
+    active: bool
+
+
+@router.get("/api/users")
+async def users(request: Request, account: AdminReader) -> JSONResponse:
+    """Admins: every account."""
+    found = await services_of(request).accounts.all()
+    return _api({"users": [{**a.public(), "active": a.active} for a in found]})
+
+
+@router.get("/api/counsellors")
+async def counsellors(request: Request, account: CaseReader, centre: str = Query(max_length=40)) -> JSONResponse:
+    """The active counsellors of a centre (for transfers)."""
+    found = await services_of(request).accounts.of_centre(centre)
+    return _api({"counsellors": [{"username": a.username, "name": a.name} for a in found]})
+
+
+@router.post("/api/users")
+async def add_user(request: Request, body: AccountIn, account: AdminChanger) -> JSONResponse:
+    """Admins: create an account."""
+    services = services_of(request)
+    try:
+        created = await services.accounts.add(
+            body.username,
+            body.password,
+            role=body.role,
+            centre=body.centre,
+            name=body.name,
+            centres=set(services.centres.by_id),
+        )
+    except AccountError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    await services.audit.log(account.username, "user_add", detail=f"{created.username} {created.role}")
+    return _api(created.public(), 201)
+
+
+@router.post("/api/users/{username}/active")
+async def set_active(request: Request, username: str, body: ActiveIn, account: AdminChanger) -> JSONResponse:
+    """Admins: enable or disable an account."""
+    try:
+        await services_of(request).accounts.set_active(username, body.active)
+    except AccountError as exc:
+        raise HTTPException(404, str(exc)) from exc
+    await services_of(request).audit.log(account.username, "user_active", detail=f"{username} {body.active}")
+    return _api({"username": username, "active": body.active})

@@ -1,0 +1,333 @@
+"""What counsellors do in the inbox, with the permission checks: see a queue, open a case, claim it, reply, write
+private notes, label, reveal the number, transfer, close, hand back to the bot. Every action goes to the audit
+log; every change is published for the other open inbox pages.
+
+A counsellor sees and acts on the cases of their own centre only; a supervisor on every centre's cases;
+campaign staff and admins on none (403).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from typing import Any
+
+from core.messages import OutboundMessage
+from handoff import texts
+from handoff.cases import OUTCOMES, Case
+from handoff.desk import HandoffDesk
+from inbox.accounts import Account, Accounts
+from inbox.audit import Audit
+from inbox.presence import Presence
+from messaging.delivery import OutsideWindow, UnknownChannel
+
+MAX_REPLY_CHARS = 4000
+MAX_LABELS = 10
+
+
+class InboxError(Exception):
+    """An action refused: `status` is the HTTP status to answer with."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def mask(user_id: str) -> str:
+    """A user id (a phone number on WhatsApp) with all but its last three characters hidden."""
+    core = user_id.split(":", 1)[-1]
+    return "•" * max(len(core) - 3, 3) + core[-3:]
+
+
+class Inbox:
+    """The counsellors' actions on cases."""
+
+    def __init__(
+        self,
+        desk: HandoffDesk,
+        accounts: Accounts,
+        audit: Audit,
+        claim_seconds: int,
+        *,
+        templates: dict[str, str] | None = None,
+        presence: Presence | None = None,
+    ) -> None:
+        self.desk = desk
+        self.templates = templates or {}  # language -> the approved WhatsApp template (ContentSid)
+        self.presence = presence or Presence(desk.cases.redis)
+        self.accounts = accounts
+        self.audit = audit
+        self.claim_seconds = claim_seconds
+
+    # Reading -----------------------------------------------------------------------------------------------
+
+    def _summary(self, case: Case, holder: str = "") -> dict[str, Any]:
+        centre = self.desk.centres.get(case.centre)
+        return {
+            "id": case.id,
+            "centre": case.centre,
+            "centre_name": centre.name if centre else case.centre,
+            "language": case.language,
+            "channel": case.channel,
+            "reason": case.reason,
+            "topic": case.topic,
+            "urgent": case.urgent,
+            "state": case.state,
+            "assignee": case.assignee,
+            "holder": holder,
+            "overflow": case.overflow,
+            "labels": case.labels,
+            "origin": case.origin,
+            "created_at": case.created_at,
+            "waiting_seconds": max(0.0, (case.claimed_at or time.time()) - case.created_at),
+        }
+
+    async def queue(self, account: Account, centre: str | None = None) -> dict[str, Any]:
+        """The open cases the account may see: one centre's, or (supervisors) every centre's and the overflow."""
+        if not account.sees_cases():
+            raise InboxError(403, "this account does not work with cases")
+        if account.role == "counsellor":
+            if centre and centre != account.centre:
+                raise InboxError(403, "a counsellor sees the cases of their own centre only")
+            centres = [account.centre]
+        else:
+            centres = [centre] if centre else [c.id for c in self.desk.centres.all()]
+        cases: list[Case] = []
+        for centre_id in centres:
+            cases += await self.desk.cases.queue(centre_id)
+        cases.sort(key=lambda c: (not c.urgent, c.created_at))
+        out = {"cases": [self._summary(c, await self.desk.cases.holder(c.id)) for c in cases]}
+        if account.role == "supervisor":
+            out["overflow"] = [self._summary(c) for c in await self.desk.cases.overflowed()]
+        return out
+
+    async def _case(self, account: Account, case_id: str) -> Case:
+        if not account.sees_cases():
+            raise InboxError(403, "this account does not work with cases")
+        case = await self.desk.cases.get(case_id)
+        if case is None:
+            raise InboxError(404, "no such case")
+        if not account.may_see_centre(case.centre):
+            raise InboxError(403, "this case belongs to another centre")
+        return case
+
+    async def case(self, account: Account, case_id: str) -> dict[str, Any]:
+        """A case with its timeline, claim holder, masked number and the WhatsApp window state."""
+        case = await self._case(account, case_id)
+        await self.audit.log_once(account.username, "open", case.id)
+        holder = await self.desk.cases.holder(case.id)
+        window = await self._window_open(case)
+        fields = await self.desk.conversations.fields(case.conversation_id) if case.is_open else {}
+        return {
+            **self._summary(case, holder),
+            "user": mask(case.user_id),
+            "country": fields.get("country", ""),
+            "claimed_at": case.claimed_at,
+            "first_response_at": case.first_response_at,
+            "closed_at": case.closed_at,
+            "outcome": case.outcome,
+            "window_open": window,
+            "template_ready": bool(self.templates.get(case.language) or self.templates.get("ro")),
+            "timeline": await self.desk.cases.timeline(case.id),
+            "mine": holder == account.username,
+        }
+
+    async def _window_open(self, case: Case) -> bool | None:
+        """Whether free text can reach the user (WhatsApp's 24-hour window); None where no window applies."""
+        if not self.desk.delivery.has_reply_window(case.channel) or not case.is_open:
+            return None
+        try:
+            return await self.desk.delivery.window_open(case.channel, case.user_id)
+        except UnknownChannel:
+            return None
+
+    async def reveal(self, account: Account, case_id: str) -> str:
+        """The user's full id (phone number); the reveal is logged."""
+        case = await self._case(account, case_id)
+        await self.audit.log(account.username, "reveal_number", case.id)
+        return case.user_id
+
+    # Changing ----------------------------------------------------------------------------------------------
+
+    async def _open(self, account: Account, case_id: str) -> Case:
+        """The case, which must be open."""
+        case = await self._case(account, case_id)
+        if not case.is_open:
+            raise InboxError(409, "the case is closed")
+        return case
+
+    async def _not_held_by_another(self, account: Account, case_id: str) -> Case:
+        """The open case, unless a colleague holds its claim (a supervisor may act on any)."""
+        case = await self._open(account, case_id)
+        holder = await self.desk.cases.holder(case.id)
+        if holder and holder != account.username and account.role != "supervisor":
+            raise InboxError(409, f"claimed by {holder}")
+        return case
+
+    async def _mine(self, account: Account, case_id: str) -> Case:
+        """The case, which must be open and claimed by this account (the claim is renewed)."""
+        case = await self._open(account, case_id)
+        holder = await self.desk.cases.holder(case.id)
+        if holder != account.username:
+            raise InboxError(409, f"claimed by {holder}" if holder else "claim the case first")
+        await self.desk.cases.claim(case, account.username, self.claim_seconds)
+        return case
+
+    async def claim(self, account: Account, case_id: str) -> dict[str, Any]:
+        """Claim a case (exclusive; renews one's own claim). 409 if a colleague holds it."""
+        case = await self._open(account, case_id)
+        was = case.assignee
+        holder = await self.desk.cases.claim(case, account.username, self.claim_seconds)
+        if holder != account.username:
+            raise InboxError(409, f"claimed by {holder}")
+        if was != account.username:
+            await self.desk.cases.add(case, "event", "claimed", by=account.username)
+            await self.desk.conversations.set_fields(case.conversation_id, state="human")
+            await self.audit.log(account.username, "claim", case.id)
+            await self.desk.events.publish("case_claimed", case.id, case.centre, urgent=case.urgent)
+        return {"holder": holder, "claim_seconds": self.claim_seconds}
+
+    async def reply(self, account: Account, case_id: str, text: str) -> None:
+        """Send a reply on the user's channel, in order, and add it to the timeline."""
+        text = text.strip()
+        if not text or len(text) > MAX_REPLY_CHARS:
+            raise InboxError(422, f"a reply has 1 to {MAX_REPLY_CHARS} characters")
+        case = await self._mine(account, case_id)
+        try:
+            await self.desk.delivery.send(case.channel, case.user_id, [OutboundMessage(text)], lane="reply")
+        except OutsideWindow as exc:
+            raise InboxError(409, "outside the WhatsApp 24-hour window: send the approved template") from exc
+        except UnknownChannel as exc:
+            raise InboxError(409, f"the {case.channel} channel is off") from exc
+        await self._replied(account, case, text, "reply")
+
+    async def send_template(self, account: Account, case_id: str) -> None:
+        """WhatsApp outside the 24-hour window: send the approved template that invites the user to write."""
+        case = await self._mine(account, case_id)
+        if not self.desk.delivery.has_templates(case.channel):
+            raise InboxError(409, "templates are for WhatsApp outside the 24-hour window")
+        template = self.templates.get(case.language) or self.templates.get("ro", "")
+        if not template:
+            raise InboxError(409, "no approved template is configured (WHATSAPP_COUNSELLOR_TEMPLATE_*)")
+        centre = self.desk.centres.get(case.centre)
+        variables = {"1": centre.name if centre else case.centre}
+        await self.desk.delivery.send_template(case.channel, case.user_id, template, variables)
+        await self._replied(account, case, f"[template {template}]", "template")
+
+    async def _replied(self, account: Account, case: Case, text: str, action: str) -> None:
+        await self.desk.cases.add(case, "counsellor", text, by=account.username)
+        if not case.first_response_at:
+            await self.desk.cases.update(case, first_response_at=time.time())
+        await self.audit.log(account.username, action, case.id)
+        await self.desk.events.publish("case_message", case.id, case.centre, urgent=case.urgent)
+
+    async def note(self, account: Account, case_id: str, text: str) -> None:
+        """A private note (never sent to the user)."""
+        text = text.strip()
+        if not text or len(text) > MAX_REPLY_CHARS:
+            raise InboxError(422, f"a note has 1 to {MAX_REPLY_CHARS} characters")
+        case = await self._case(account, case_id)
+        await self.desk.cases.add(case, "note", text, by=account.username)
+        await self.audit.log(account.username, "note", case.id)
+        await self.desk.events.publish("case_updated", case.id, case.centre, urgent=case.urgent)
+
+    async def label(self, account: Account, case_id: str, labels: list[str]) -> list[str]:
+        """Set the case's labels (short words, at most ten)."""
+        clean = sorted({lbl.strip().lower()[:30] for lbl in labels if lbl.strip()})
+        if len(clean) > MAX_LABELS:
+            raise InboxError(422, f"at most {MAX_LABELS} labels")
+        case = await self._case(account, case_id)
+        await self.desk.cases.update(case, labels=clean)
+        await self.audit.log(account.username, "labels", case.id, ",".join(clean))
+        await self.desk.events.publish("case_updated", case.id, case.centre, urgent=case.urgent)
+        return clean
+
+    async def transfer(self, account: Account, case_id: str, centre: str = "", counsellor: str = "") -> None:
+        """Move the case to another centre's queue, or give it to a named counsellor."""
+        case = await self._not_held_by_another(account, case_id)
+        previous = case.centre
+        if counsellor:
+            target = await self.accounts.get(counsellor)
+            if not target or not target.active or target.role != "counsellor":
+                raise InboxError(422, "no such counsellor")
+            if target.centre != case.centre:
+                await self.desk.cases.move(case, target.centre)
+            await self.desk.cases.give(case, target.username, self.claim_seconds)
+            await self.desk.conversations.set_fields(case.conversation_id, state="human")
+            detail = f"counsellor {target.username}"
+        elif centre:
+            if self.desk.centres.get(centre) is None:
+                raise InboxError(422, "no such centre")
+            await self.desk.cases.move(case, centre)
+            await self.desk.conversations.set_fields(case.conversation_id, state="queued")
+            detail = f"centre {centre}"
+        else:
+            raise InboxError(422, "say which centre or counsellor")
+        await self.desk.cases.add(case, "event", "transferred", by=account.username, to=detail)
+        await self.audit.log(account.username, "transfer", case.id, detail)
+        await self.desk.events.publish(
+            "case_updated", case.id, case.centre, previous_centre=previous, urgent=case.urgent
+        )
+
+    async def close(self, account: Account, case_id: str, outcome: str, hand_back: bool = False) -> None:
+        """Close the case with an outcome (or hand it back to the bot); the bot answers the user again."""
+        if not hand_back and outcome not in OUTCOMES:
+            raise InboxError(422, f"outcome must be one of {', '.join(OUTCOMES)}")
+        case = await self._not_held_by_another(account, case_id)
+        outcome = "handed_back" if hand_back else outcome
+        await self.desk.cases.close(case, outcome)
+        await self.desk.cases.add(case, "event", "handed_back" if hand_back else "closed", by=account.username)
+        await self.desk.return_to_bot(case)
+        await self.desk.tell(case, [OutboundMessage(texts.text("handed_back", case.language))])
+        await self.audit.log(account.username, "hand_back" if hand_back else "close", case.id, outcome)
+        await self.desk.events.publish("case_updated", case.id, case.centre, urgent=case.urgent)
+
+    # Figures -----------------------------------------------------------------------------------------------
+
+    async def figures(self, account: Account, days: int = 30) -> dict[str, Any]:
+        """For supervisors: cases waiting, time to first response and to close, per centre, language, topic."""
+        if account.role != "supervisor":
+            raise InboxError(403, "figures are for supervisors")
+        cases = await self.desk.cases.recent(time.time() - days * 24 * 3600)
+
+        def group(key: str) -> dict[str, dict[str, Any]]:
+            out: dict[str, list[Case]] = {}
+            for case in cases:
+                value = getattr(case, key) or "-"
+                out.setdefault(value, []).append(case)
+            return {name: _figures(items) for name, items in sorted(out.items())}
+
+        topics: dict[str, list[Case]] = {}
+        for case in cases:
+            topics.setdefault(case.topic or case.reason, []).append(case)
+        on_duty: dict[str, list[str]] = {}
+        for username in await self.presence.online():
+            person = await self.accounts.get(username)
+            if person and person.active and person.sees_cases():
+                on_duty.setdefault(person.centre or "all centres", []).append(person.name)
+        return {
+            "days": days,
+            "on_duty": on_duty,
+            "total": _figures(cases),
+            "by_centre": group("centre"),
+            "by_language": group("language"),
+            "by_topic": {name: _figures(items) for name, items in sorted(topics.items())},
+        }
+
+
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 1) if values else None
+
+
+def _figures(cases: list[Case]) -> dict[str, Any]:
+    first = [c.first_response_at - c.created_at for c in cases if c.first_response_at]
+    closed = [c.closed_at - c.created_at for c in cases if c.closed_at]
+    return {
+        "cases": len(cases),
+        "waiting": sum(1 for c in cases if c.state == "waiting"),
+        "open": sum(1 for c in cases if c.is_open),
+        "overflow": sum(1 for c in cases if c.overflow and c.state == "waiting"),
+        "median_first_response_seconds": _median(first),
+        "median_close_seconds": _median(closed),
+    }

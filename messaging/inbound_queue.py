@@ -1,0 +1,153 @@
+"""The durable inbound queue: accepted messages wait here until a worker has answered them.
+
+Owns the Redis keys `hd:in:*` (streams, leases) and `hd:dedupe:*`.
+
+- `accept` drops a message already seen (by its channel message id, `SET NX` with a TTL) and appends
+  it to a Redis Stream in one atomic step, so a webhook can answer 2xx as soon as it returns.
+- Messages are spread over partitions by conversation. A worker holds a partition through an expiring
+  lease and handles its entries one at a time, so one conversation's messages are answered one at a time
+  and in order, while different partitions run in parallel, in one process or many.
+- Workers register with a heartbeat (`hd:in:workers`); each holds at most its fair share of the
+  partitions (partitions / live workers, rounded up), so adding a worker process spreads the load.
+- Each partition has one consumer name in the stream's consumer group. Whoever holds the lease reads
+  the entries still pending under that name first, so a crashed worker's unfinished messages are
+  handled by the next holder: nothing accepted is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import zlib
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+
+from core.messages import InboundMessage
+from messaging.redis_leases import Leases, ensure_group
+
+log = logging.getLogger(__name__)
+
+GROUP = "workers"
+WORKERS = "hd:in:workers"
+
+_ACCEPT = """
+if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
+  return redis.call('XADD', KEYS[2], '*', 'm', ARGV[2])
+end
+return false
+"""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A queued message with its place in the stream."""
+
+    partition: int
+    entry_id: str
+    message: InboundMessage | None  # None when the stored entry cannot be parsed
+
+
+class InboundQueue:
+    """Partitioned Redis Streams with per-message deduplication and per-partition leases."""
+
+    def __init__(self, redis: Redis, partitions: int, dedupe_ttl_seconds: int) -> None:
+        self._redis = redis
+        self.partitions = partitions
+        self._dedupe_ttl = dedupe_ttl_seconds
+        self._accept = redis.register_script(_ACCEPT)
+        self._leases = Leases(redis)
+
+    @staticmethod
+    def stream_key(partition: int) -> str:
+        """The stream of one partition."""
+        return f"hd:in:{partition}"
+
+    def partition_of(self, conversation_id: str) -> int:
+        """The partition a conversation's messages always go to."""
+        return zlib.crc32(conversation_id.encode()) % self.partitions
+
+    async def accept(self, message: InboundMessage) -> bool:
+        """Store a message durably; False if a message with the same channel message id was seen."""
+        dedupe_key = f"hd:dedupe:{message.channel}:{message.message_id}"
+        stream = self.stream_key(self.partition_of(message.conversation_id))
+        entry_id = await self._accept(keys=[dedupe_key, stream], args=[self._dedupe_ttl, message.to_json()])
+        return entry_id is not None
+
+    async def hold(self, partition: int, owner: str, lease_ms: int) -> bool:
+        """Take or renew the lease on a partition; False if another worker holds it."""
+        return await self._leases.hold(f"hd:in:lease:{partition}", owner, lease_ms)
+
+    async def release(self, partition: int, owner: str) -> None:
+        """Give up a lease so another worker can take the partition at once."""
+        await self._leases.release(f"hd:in:lease:{partition}", owner)
+
+    async def heartbeat(self, owner: str, ttl_seconds: int) -> int:
+        """Register a live worker; the number of workers alive (those seen within `ttl_seconds`)."""
+        now = time.time()
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.zadd(WORKERS, {owner: now})
+            pipe.zremrangebyscore(WORKERS, "-inf", now - ttl_seconds)
+            pipe.zcard(WORKERS)
+            return int((await pipe.execute())[-1])
+
+    async def leave(self, owner: str) -> None:
+        """Unregister a stopping worker, so the others take its share at once."""
+        await self._redis.zrem(WORKERS, owner)
+
+    def fair_share(self, workers: int) -> int:
+        """How many partitions one of `workers` live workers should hold."""
+        return -(-self.partitions // max(workers, 1))
+
+    async def read(self, partition: int, block_ms: int, count: int = 20) -> list[Entry]:
+        """The partition's unfinished entries (left by an earlier holder) or else new ones, oldest first."""
+        stream = self.stream_key(partition)
+        consumer = f"p{partition}"
+        try:
+            pending = await self._redis.xreadgroup(GROUP, consumer, {stream: "0"}, count=count)
+        except ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            await ensure_group(self._redis, stream, GROUP)
+            pending = []
+        rows = pending[0][1] if pending and pending[0][1] else []
+        if not rows:
+            fresh = await self._redis.xreadgroup(GROUP, consumer, {stream: ">"}, count=count, block=block_ms)
+            rows = fresh[0][1] if fresh else []
+        return [self._entry(partition, entry_id, fields) for entry_id, fields in rows]
+
+    async def done(self, entry: Entry) -> None:
+        """Mark an entry handled and remove it, so the stream holds only unfinished work."""
+        stream = self.stream_key(entry.partition)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.xack(stream, GROUP, entry.entry_id)
+            pipe.xdel(stream, entry.entry_id)
+            await pipe.execute()
+
+    async def waiting(self, partition: int, limit: int = 200) -> list[InboundMessage]:
+        """Messages queued in a partition (handled or not yet read), oldest first, for status notices."""
+        rows = await self._redis.xrange(self.stream_key(partition), count=limit)
+        return [m for _, fields in rows if (m := self._entry(partition, "", fields).message)]
+
+    async def after(self, partition: int, entry_id: str, limit: int = 100) -> list[Entry]:
+        """The entries queued in a partition after `entry_id` (taken by a worker or not), oldest first."""
+        rows = await self._redis.xrange(self.stream_key(partition), min=f"({entry_id}", count=limit)
+        return [self._entry(partition, eid, fields) for eid, fields in rows]
+
+    async def depth(self) -> int:
+        """How many messages wait in all partitions."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for p in range(self.partitions):
+                pipe.xlen(self.stream_key(p))
+            return sum(await pipe.execute())
+
+    @staticmethod
+    def _entry(partition: int, entry_id: str | bytes, fields: dict[bytes | str, bytes | str]) -> Entry:
+        raw = fields.get(b"m") or fields.get("m")
+        eid = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+        try:
+            return Entry(partition, eid, InboundMessage.from_json(raw) if raw else None)
+        except (ValueError, TypeError):
+            log.error("unreadable inbound entry %s in partition %d", eid, partition)
+            return Entry(partition, eid, None)

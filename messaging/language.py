@@ -1,0 +1,191 @@
+"""Which of Romanian, Italian or Spanish a message is in, and which language a conversation keeps.
+
+`detect` answers `(language, confidence)` or `(None, confidence)` when the text is too short or too
+ambiguous to tell ("si", "ok", a number, an emoji). It applies cheap rules first (letters that exist in
+only one of the three languages, chat words that carry no signal) and then a statistical backend
+restricted to the three languages, with a confidence bar that is higher for shorter texts.
+
+`explicit_choice` recognises a user choosing a language ("italiano", "/lang es", a language button).
+`resolve` combines both with the conversation's stored language: an explicit choice always wins,
+a confident message in another language switches, anything else keeps the stored language.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+
+from core.languages import DEFAULT_LANGUAGE, LANGUAGES, fold
+from messaging.language_backends import backend
+
+# Bars the backend's top score must reach, by number of words: one word needs near certainty.
+_THRESHOLDS = {1: 0.85, 2: 0.75}
+_THRESHOLD_LONGER = 0.60
+# A conversation switches language only on a message at least this long and this confident.
+_SWITCH_MIN_WORDS = 2
+_SWITCH_MIN_CONFIDENCE = 0.85
+
+# Letters used by exactly one of the three languages (after folding cedillas into commas).
+_ONLY_RO = set("ășțâî")
+_ONLY_ES = set("ñ¿¡")
+_ONLY_IT = set("àèìòù")
+_UNIQUE_LETTERS = (("ro", _ONLY_RO), ("es", _ONLY_ES), ("it", _ONLY_IT))
+_LETTER_RULE_MAX_WORDS = 3
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Words typed identically by speakers of all three: they say nothing about the language.
+_NEUTRAL = _words(
+    """
+    ok okay okk oki okey k si sì sí no da ya ah eh oh uh mm mmm hmm hm ha haha hahaha jaja jajaja lol bye hello
+    hi hey thx thanks pls please super bravo taxi hotel bar pizza euro euros eur wifi whatsapp telegram viber sms
+    email mail internet online ciao nie tie dni cnp iban pin pdf app top
+    """
+)
+
+# Everyday chat words that belong to one of the three languages only (compared ASCII-folded). In a
+# short message they decide where the statistical backend, which needs more letters, cannot.
+_MARKERS = {
+    "ro": _words(
+        """
+        buna salut salutare multumesc multumim mersi mersii rog vreau sunt este nu poti puteti unde
+        cand cum pentru ajutor ajutati ajuta trebuie lucrez munca muncesc salariul salariu bani
+        acasa patronul spuneti spune stiu vorbesc vorbi domnule doamna doamnei dumneavoastra noapte
+        buna ziua seara
+        """
+    ),
+    "it": _words(
+        """
+        grazie buongiorno buonasera buonanotte prego sono perche dove quando lavoro stipendio aiuto
+        aiutatemi voglio posso devo non ho gli della questo molto signora signore capito allora
+        ragazzi
+        """
+    ),
+    "es": _words(
+        """
+        hola gracias buenos buenas dias tardes noches donde cuando trabajo sueldo ayuda ayudame
+        quiero puedo tengo necesito muy por favor usted estoy soy hablar habla jefe nomina vale
+        """
+    ),
+}
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_CEDILLA = str.maketrans({"ş": "ș", "ţ": "ț", "Ş": "Ș", "Ţ": "Ț"})
+
+# Names of languages a user may type to choose one, folded to ASCII lower case.
+_CHOICE_WORDS = {
+    "ro": {"romana", "romaneste", "romina", "rumeno", "rumena", "rumano", "rumana", "moldoveneste", "ro"},
+    "it": {"italiano", "italiana", "italian", "italiene", "italieneste", "it"},
+    "es": {"espanol", "espanola", "castellano", "spaniola", "spanioleste", "spagnolo", "spagnola", "es"},
+}
+_CHOICE_FILLER = _words(
+    "in limba lingua idioma en vreau voglio quiero please pls te rog va per favore por favor scrie scrivi habla "
+    "vorbeste parla al la"
+)
+_LANG_COMMAND = re.compile(r"^/(?:lang|language|limba|lingua|idioma)(?:@\w+)?\s+(\w+)\s*$", re.IGNORECASE)
+_CHOICE_PAYLOAD = re.compile(r"^/choose_language(\{.*\})\s*$")
+
+
+def normalise(text: str) -> str:
+    """Lower case, NFC, old cedilla letters ş ţ folded into the correct comma letters ș ț."""
+    return unicodedata.normalize("NFC", text).translate(_CEDILLA).lower()
+
+
+def detect(text: str, backend_name: str = "lingua") -> tuple[str | None, float]:
+    """Guess the language of `text` among ro/it/es.
+
+    Returns the language code and a confidence in [0, 1], or `None` (with the best score seen) when
+    the text is too short or ambiguous: a message that should not change the conversation's language.
+    """
+    norm = normalise(text)
+    words = _WORD.findall(norm)
+    signal = [w for w in words if w not in _NEUTRAL]
+    if not signal or sum(len(w) for w in signal) < 3:
+        return None, 0.0
+    chars = set(norm)
+    marked = [code for code, unique in _UNIQUE_LETTERS if chars & unique]
+    # In a short text a letter of one language decides; in a longer one a borrowed word ("città" in a
+    # Romanian sentence) must not, so the backend reads it and the letter only breaks a low score.
+    if len(marked) == 1 and len(signal) <= _LETTER_RULE_MAX_WORDS:
+        return marked[0], 0.99
+    voted = _marker_vote(signal)
+    if voted and len(signal) <= _LETTER_RULE_MAX_WORDS:
+        return voted, 0.95
+    scores = backend(backend_name).scores(" ".join(words))
+    best = max(scores, key=scores.__getitem__) if scores else None
+    confidence = scores[best] if best else 0.0
+    if best and (confidence >= _THRESHOLDS.get(len(signal), _THRESHOLD_LONGER) or best == voted):
+        return best, max(confidence, 0.9 if best == voted else 0.0)
+    if len(marked) == 1:
+        return marked[0], 0.9
+    return None, confidence
+
+
+def _marker_vote(words: list[str]) -> str | None:
+    """The language whose marker words outnumber the others' in the text, if one does."""
+    votes = {code: sum(fold(w) in markers for w in words) for code, markers in _MARKERS.items()}
+    ranked = sorted(votes.items(), key=lambda kv: kv[1], reverse=True)
+    return ranked[0][0] if ranked[0][1] > ranked[1][1] else None
+
+
+def explicit_choice(text: str) -> str | None:
+    """The language a user explicitly asks for, or None.
+
+    Recognises the language button payload `/choose_language{"language": "it"}`, the command
+    `/lang es`, and short messages that are just a language name ("italiano", "in romana please").
+    """
+    stripped = text.strip()
+    payload = _CHOICE_PAYLOAD.match(stripped)
+    if payload:
+        try:
+            value = json.loads(payload.group(1)).get("language")
+        except (ValueError, AttributeError):
+            return None
+        return value if value in LANGUAGES else None
+    command = _LANG_COMMAND.match(stripped)
+    words = [fold(w) for w in _WORD.findall(normalise(stripped))]
+    if command:
+        words = [fold(command.group(1).lower())]
+    elif not words or len(words) > 4:
+        return None
+    named = {code for code, names in _CHOICE_WORDS.items() for w in words if w in names}
+    rest = [w for w in words if not any(w in names for names in _CHOICE_WORDS.values())]
+    if len(named) == 1 and all(w in _CHOICE_FILLER for w in rest):
+        # A bare two-letter code counts only as a /lang argument, not as a word in a sentence.
+        if not command and all(len(w) == 2 for w in words if w not in _CHOICE_FILLER):
+            return None
+        return named.pop()
+    return None
+
+
+def as_rasa_text(text: str, language: str) -> str:
+    """What Rasa should receive for a user's text: a `/lang xx` command becomes the language-choice intent
+    (Rasa's NLU does not know commands); anything else is passed unchanged."""
+    if _LANG_COMMAND.match(text.strip()):
+        return "/choose_language" + json.dumps({"language": language})
+    return text
+
+
+def resolve(stored: str | None, text: str, requested: str | None = None) -> tuple[str, bool]:
+    """The language to answer in, and whether the user chose it explicitly.
+
+    `requested` is a language the client states (the web chat's "language" field); it counts as an
+    explicit choice, as do the forms `explicit_choice` knows.
+    """
+    chosen = requested if requested in LANGUAGES else explicit_choice(text)
+    if chosen:
+        return chosen, True
+    detected, confidence = detect(text)
+    if stored is None:
+        return detected or DEFAULT_LANGUAGE, False
+    if (
+        detected
+        and detected != stored
+        and confidence >= _SWITCH_MIN_CONFIDENCE
+        and len(_WORD.findall(text)) >= _SWITCH_MIN_WORDS
+    ):
+        return detected, False
+    return stored, False

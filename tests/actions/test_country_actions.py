@@ -1,0 +1,60 @@
+"""action_set_country: the country from a button's entity or from where the message says the user is, never
+from a country named as origin; the card that waited for it is sent right after."""
+
+from __future__ import annotations
+
+from action_testing import card, run, tracker
+from rasa_sdk.events import SlotSet
+
+from actions.country import ActionSetCountry
+from core.locales import text
+from knowledge.render import country_name, country_question
+
+
+def noted(country: str, language: str) -> list[dict]:
+    return [
+        {"signal": {"profile": {"country": country}}},
+        {"text": text("country.noted", language, country=country_name(country, language)), "buttons": []},
+        {"response": "utter_menu"},
+    ]
+
+
+async def test_a_country_button_sets_the_country() -> None:
+    pressed = tracker(
+        '/set_country{"country":"es"}',
+        "set_country",
+        slots={"language": "it"},
+        entities=[{"entity": "country", "value": "es"}],
+    )
+    assert await run(ActionSetCountry(), pressed) == (noted("es", "it"), [SlotSet("country", "es")])
+
+
+async def test_saying_where_one_works_sets_the_country() -> None:
+    said = tracker("lucrez in Spania", "set_country")
+    assert await run(ActionSetCountry(), said) == (noted("es", "ro"), [SlotSet("country", "es")])
+
+
+async def test_a_country_named_as_origin_is_not_where_the_user_is() -> None:
+    said = tracker("sunt din Moldova", "set_country", slots={"language": "es"})
+    assert await run(ActionSetCountry(), said) == ([country_question("es")], [])
+
+
+async def test_an_unknown_country_asks_again() -> None:
+    said = tracker('/set_country{"country":"fr"}', "set_country", entities=[{"entity": "country", "value": "fr"}])
+    assert await run(ActionSetCountry(), said) == ([country_question("ro")], [])
+
+
+async def test_the_card_that_waited_for_the_country_is_sent() -> None:
+    pressed = tracker(
+        '/set_country{"country":"it"}',
+        "set_country",
+        slots={"pending_answer": "rights_unpaid_wages"},
+        entities=[{"entity": "country", "value": "it"}],
+    )
+    shown, events = await run(ActionSetCountry(), pressed)
+    assert shown == [{"signal": {"profile": {"country": "it"}}}, card("rights_unpaid_wages", "ro", "it")]
+    assert events == [
+        SlotSet("country", "it"),
+        SlotSet("last_answer", "rights_unpaid_wages"),
+        SlotSet("pending_answer", None),
+    ]

@@ -14,6 +14,9 @@ from core.locales import text
 from knowledge.cards import COUNTRIES, Card, Knowledge
 
 MAX_MORE_BUTTONS = 3
+# A message shows the first sources of a variant (list the page that states the main fact first); the
+# review page shows them all. On a phone, a dozen links would bury the answer.
+MAX_SOURCES_SHOWN = 2
 
 COUNTRY_CODES = COUNTRIES  # the country buttons, in this order
 
@@ -36,9 +39,12 @@ def country_payload(country: str) -> str:
 def card_text(card: Card, language: str, country: str | None) -> str:
     """The card's full text in a language: answer, sources and check date."""
     variant = card.variant(country)
-    label = text("card.sources" if len(variant.sources) > 1 else "card.source", language)
+    shown = variant.sources[:MAX_SOURCES_SHOWN]
+    label = text("card.sources" if len(shown) > 1 else "card.source", language)
+    more = len(variant.sources) - len(shown)
+    extra = " " + text("card.more_sources", language, count=more) if more else ""
     checked = text("card.checked", language, date=card.checked.isoformat())
-    return f"{variant.text[language]}\n\n{label}: {' '.join(variant.sources)}\n{checked}"
+    return f"{variant.text[language]}\n\n{label}: {' '.join(shown)}{extra}\n{checked}"
 
 
 def render(knowledge: Knowledge, card: Card, language: str, country: str | None) -> dict[str, object]:

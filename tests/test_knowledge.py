@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from knowledge.cards import ANY, LANGUAGES, Card, Knowledge, load
-from knowledge.render import MAX_MORE_BUTTONS, card_text
+from knowledge.render import MAX_MORE_BUTTONS, MAX_SOURCES_SHOWN, card_text
 from tests.conftest import ROOT
 
 MAX_TEXT_CHARS = 650
@@ -198,3 +198,14 @@ def test_every_response_exists_in_every_language_with_the_same_numbers_and_links
         assert set(by_language) == set(LANGUAGES), f"{name}: languages {sorted(by_language)}"
         stated = {lang: facts(text) for lang, text in by_language.items()}
         assert stated["it"] == stated["ro"] == stated["es"], f"{name}: numbers or links differ"
+
+
+def test_a_message_shows_the_first_sources_and_counts_the_others() -> None:
+    many = max(CARDS, key=lambda c: len(c.variant(None).sources))
+    sources = many.variant(None).sources
+    assert len(sources) > MAX_SOURCES_SHOWN
+    for lang in LANGUAGES:
+        shown = card_text(many, lang, None)
+        assert all(s in shown for s in sources[:MAX_SOURCES_SHOWN])
+        assert not any(s in shown for s in sources[MAX_SOURCES_SHOWN:])
+        assert str(len(sources) - MAX_SOURCES_SHOWN) in shown.split("\n")[-2]

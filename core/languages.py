@@ -9,12 +9,26 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
 
 LANGUAGES: tuple[str, ...] = ("ro", "it", "es")
 DEFAULT_LANGUAGE = "ro"  # the conversation's language until one is known
 
 _NOT_DECOMPOSED = str.maketrans({"ß": "ss"})
 _NOT_A_LETTER = re.compile(r"[^a-z0-9\u0400-\u04ff]+")
+
+
+OTHER_LANGUAGES_FILE = Path(__file__).resolve().parent / "other_languages.yml"
+
+
+@cache
+def other_languages() -> dict[str, dict[str, Any]]:
+    """The languages we do not speak: their marker words and what we answer (core/other_languages.yml)."""
+    return yaml.safe_load(OTHER_LANGUAGES_FILE.read_text(encoding="utf-8"))
 
 
 def language_of(code: object) -> str | None:

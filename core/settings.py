@@ -49,7 +49,7 @@ class Settings(BaseSettings):
 
     # Handoff and the counsellors' inbox (handoff/).
     handoff_default_centre: str = "iasi"  # the centre for people from elsewhere (an id in centres.yml)
-    handoff_centres_file: str = ""  # another centres data file; empty: handoff/data/centres.yml
+    handoff_centres_file: str = ""  # another centres data file; empty: knowledge/data/centres.yml
     handoff_overflow_minutes: float = Field(default=15.0, gt=0)  # unclaimed this long: supervisors' queue
     inbox_claim_minutes: float = Field(default=15.0, gt=0)  # a claim lock lasts this long unless renewed
     inbox_session_hours: float = Field(default=12.0, gt=0)

@@ -27,8 +27,8 @@ from messaging import metrics
 from messaging.conversations import Conversation, Conversations
 from messaging.delivery import Delivery, OutsideWindow, UnknownChannel
 from messaging.inbound_queue import Entry, InboundQueue
-from messaging.language import as_rasa_text, resolve
-from messaging.notices import notice
+from messaging.language import as_rasa_text, foreign_language, resolve
+from messaging.notices import foreign_notice, notice
 from messaging.rasa_client import RasaClient, RasaReply, RasaUnavailable
 from messaging.web_outbox import WebOutbox
 from safety.alert import SAFETY_SIGNAL, hotline_message
@@ -207,11 +207,7 @@ class Worker:
             await self._signal(message, language, SAFETY_SIGNAL)
             await self._finish_early(message, started, "safety_alert")
             return True
-        if message.kind in ("location", "media") and not message.text.strip():
-            # Nothing for Rasa: say that the location was noted, or that only text is understood yet.
-            kind = "location_saved" if message.kind == "location" else "media_only"
-            await self._deliver(message, [notice(kind, language)])
-            metrics.WORKER_MESSAGES.labels(result=message.kind).inc()
+        if await self._answered_without_rasa(message, language, started):
             return True
         reply = await self._ask_rasa_until_answered(entry, message, language, conversation.country)
         if reply is None:
@@ -227,6 +223,22 @@ class Worker:
         if message.channel == "web":
             await self._web.finish(message.message_id, {"rasa": reply.seconds * 1000, "worker": total * 1000})
         return True
+
+    async def _answered_without_rasa(self, message: InboundMessage, language: str, started: float) -> bool:
+        """What Rasa need not see: a location or a file without text (a notice says it was noted, or that only
+        text is understood yet), and a message in a language we do not speak (one short answer in it and in
+        ours, with the language buttons and a counsellor)."""
+        if message.kind in ("location", "media") and not message.text.strip():
+            kind = "location_saved" if message.kind == "location" else "media_only"
+            await self._deliver(message, [notice(kind, language)])
+            await self._finish_early(message, started, message.kind)
+            return True
+        foreign = foreign_language(message.text) if message.kind == "text" else None
+        if foreign:
+            await self._deliver(message, [foreign_notice(foreign)])
+            await self._finish_early(message, started, "foreign")
+            return True
+        return False
 
     async def _safety_first(
         self, message: InboundMessage, conversation: Conversation, language: str

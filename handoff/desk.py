@@ -16,11 +16,11 @@ from redis.asyncio import Redis
 from core.messages import InboundMessage, OutboundMessage
 from handoff import texts
 from handoff.cases import Case, Cases
-from handoff.centres import Centre, Centres
 from handoff.events import Events
-from handoff.places import Gazetteer
 from handoff.privacy import Eraser
 from handoff.transcript import Transcripts
+from knowledge.centres import Centre, Centres
+from knowledge.places import Gazetteer
 from messaging.conversations import Conversations
 from messaging.delivery import Delivery, OutsideWindow, UnknownChannel
 

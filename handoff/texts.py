@@ -8,7 +8,7 @@ from datetime import datetime
 from core.locales import text as locale_text
 from core.locales import texts as locale_texts
 from core.messages import Button, OutboundMessage
-from handoff.centres import Centre
+from knowledge.centres import Centre
 
 ORIGIN_OTHER = "/origin_other"
 

@@ -17,8 +17,8 @@ import sys
 from redis.asyncio import Redis
 
 from core.settings import get_settings
-from handoff.centres import Centres
 from inbox.accounts import ROLES, AccountError, Accounts
+from knowledge.centres import Centres
 
 
 def _password(from_stdin: bool) -> str:

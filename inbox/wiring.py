@@ -13,10 +13,8 @@ from redis.exceptions import RedisError
 
 from core.settings import Settings
 from handoff.cases import Cases
-from handoff.centres import Centres
 from handoff.desk import HandoffDesk
 from handoff.events import Events
-from handoff.places import Gazetteer
 from handoff.privacy import Eraser
 from handoff.transcript import Transcripts
 from inbox.accounts import Accounts
@@ -24,6 +22,8 @@ from inbox.audit import Audit
 from inbox.presence import Presence
 from inbox.service import Inbox
 from inbox.sessions import Sessions
+from knowledge.centres import Centres
+from knowledge.places import Gazetteer
 from messaging.conversations import Conversations
 from messaging.delivery import Delivery
 

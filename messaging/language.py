@@ -16,7 +16,7 @@ import json
 import re
 import unicodedata
 
-from core.languages import DEFAULT_LANGUAGE, LANGUAGES, fold
+from core.languages import DEFAULT_LANGUAGE, LANGUAGES, fold, other_languages
 from messaging.language_backends import backend
 
 # Bars the backend's top score must reach, by number of words: one word needs near certainty.
@@ -129,6 +129,33 @@ def _marker_vote(words: list[str]) -> str | None:
     votes = {code: sum(fold(w) in markers for w in words) for code, markers in _MARKERS.items()}
     ranked = sorted(votes.items(), key=lambda kv: kv[1], reverse=True)
     return ranked[0][0] if ranked[0][1] > ranked[1][1] else None
+
+
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_UKRAINIAN_LETTERS = frozenset("іїєґ")
+_FOREIGN_MIN_MARKERS = 2
+
+
+def foreign_language(text: str) -> str | None:
+    """The language we do not speak that a message is written in (core/other_languages.yml), or None.
+
+    Cyrillic text is Ukrainian when it has Ukrainian letters, else Russian. Latin text is English, German or
+    French when at least two of its words are that language's markers and none is a marker of ours; a
+    Romanian, Italian or Spanish message with a few English words stays ours."""
+    norm = normalise(text)
+    letters = [c for c in norm if c.isalpha()]
+    if letters and sum(1 for c in letters if _CYRILLIC.match(c)) > len(letters) / 2:
+        return "uk" if _UKRAINIAN_LETTERS & set(norm) else "ru"
+    words = [fold(w) for w in _WORD.findall(norm)]
+    if any(w in markers for markers in _MARKERS.values() for w in words):
+        return None
+    votes = {
+        code: sum(w in {fold(m) for m in spec.get("markers", [])} for w in words)
+        for code, spec in other_languages().items()
+    }
+    best = max(votes, key=votes.__getitem__)
+    ranked = sorted(votes.values(), reverse=True)
+    return best if ranked[0] >= _FOREIGN_MIN_MARKERS and ranked[0] > ranked[1] else None
 
 
 def explicit_choice(text: str) -> str | None:

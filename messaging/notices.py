@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.languages import LANGUAGES
+from core.languages import LANGUAGES, other_languages
 from core.locales import text
 from core.messages import Button, OutboundMessage
 
@@ -11,6 +11,19 @@ _BUTTONS: dict[str, list[tuple[str, str]]] = {
     "media_only": [("button.human", "/request_human")],
     "welcome": [(f"language_name.{code}", f'/choose_language{{"language":"{code}"}}') for code in LANGUAGES],
 }
+
+
+def foreign_notice(code: str) -> OutboundMessage:
+    """The answer to a message in a language we do not speak (`code`, of core/other_languages.yml): a line in
+    that language, a line in each of ours, a button per language of ours and one for a counsellor."""
+    spec = other_languages()[code]
+    lines = [spec["reply"], *(text("notice.foreign", lang) for lang in LANGUAGES)]
+    buttons = [
+        Button(text(f"language_name.{lang}", lang), f'/choose_language{{"language":"{lang}"}}')
+        for lang in LANGUAGES
+    ]
+    buttons.append(Button(spec["counsellor"], "/request_human"))
+    return OutboundMessage("\n\n".join(lines), tuple(buttons))
 
 
 def notice(kind: str, language: str) -> OutboundMessage:

@@ -12,9 +12,9 @@ from redis.asyncio import Redis
 
 from core.messages import InboundMessage
 from core.settings import Settings
-from handoff.centres import Centres
-from handoff.places import Gazetteer, fold
 from inbox.wiring import HandoffServices
+from knowledge.centres import Centres
+from knowledge.places import Gazetteer, fold
 from messaging.conversations import Conversations
 from messaging.delivery import Delivery
 from messaging.web_outbox import WebOutbox

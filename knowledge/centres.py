@@ -1,4 +1,4 @@
-"""The service centres (a data file, handoff/data/centres.yml): where they are, when they are open, and which
+"""The service centres (a data file, knowledge/data/centres.yml): where they are, when they are open, and which
 one is nearest to a place.
 
 Routing is by great-circle distance from the place (or the shared location) to each centre's city point.
@@ -85,7 +85,7 @@ class Centres:
 
     @classmethod
     def load(cls, default_id: str, path: Path | None = None) -> Centres:
-        """Read the data file (handoff/data/centres.yml unless another path is given)."""
+        """Read the data file (knowledge/data/centres.yml unless another path is given)."""
         data = yaml.safe_load((path or DEFAULT_FILE).read_text(encoding="utf-8"))
         centres = [
             Centre(

@@ -1,9 +1,9 @@
 """The gazetteer: recognises a county, raion or town of North-East Romania or Moldova in what a user writes,
 with or without diacritics, with â/î spelled either way and with small misspellings, and gives its point.
 
-Points: the six counties and the Moldovan units from handoff/data/centroids_approx.csv (area centroids
+Points: the six counties and the Moldovan units from knowledge/data/centroids_approx.csv (area centroids
 computed from public county and raion polygons; the CSV's last column names each dataset), the eight centre
-cities from handoff/data/centres.yml, and the city point of Bender. A town is mapped to the county or raion
+cities from knowledge/data/centres.yml, and the city point of Bender. A town is mapped to the county or raion
 it belongs to (the table `_TOWNS`), so it needs no coordinates of its own.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.languages import fold
-from handoff.centres import Centres
+from knowledge.centres import Centres
 
 CENTROIDS = Path(__file__).parent / "data" / "centroids_approx.csv"
 _FUZZY_MIN_CHARS = 5

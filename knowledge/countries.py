@@ -24,7 +24,9 @@ from core.languages import fold
 Role = Literal["here", "in", "from", "to", "named"]
 
 _WORDS = yaml.safe_load((Path(__file__).resolve().parent / "data" / "countries.yml").read_text(encoding="utf-8"))
-_NAMES: dict[str, list[str]] = _WORDS["countries"]
+_NAMES: dict[str, list[str]] = {
+    code: [*names, *_WORDS["places"].get(code, [])] for code, names in _WORDS["countries"].items()
+}
 _FROM: tuple[str, ...] = tuple(_WORDS["from"])
 _MOVING: tuple[str, ...] = tuple(_WORDS["moving"])
 _BEING: tuple[str, ...] = tuple(_WORDS["being"])

@@ -106,9 +106,11 @@ def verdict(item: dict[str, Any], language: str, first: str, responses: dict) ->
 
 
 def measure(stack: Stack, responses: dict, language: str) -> tuple[Counter[str], Counter[str]]:
-    """The verdicts, and the expected labels of the wrong answers."""
+    """The verdicts, and the expected labels of the wrong answers (each written, with the answer given, to
+    results/nlu_blind/{language}.yml for whoever improves the understanding)."""
     counts: Counter[str] = Counter()
     missed: Counter[str] = Counter()
+    wrong: list[dict[str, str]] = []
     for item in blind(language):
         body = post(stack, f"blind-{uuid.uuid4().hex[:10]}", item["text"]).json()
         first = (body.get("messages") or [{"text": ""}])[0]["text"]
@@ -116,6 +118,10 @@ def measure(stack: Stack, responses: dict, language: str) -> tuple[Counter[str],
         counts[found] += 1
         if found == "wrong":
             missed[item["expect"]] += 1
+            wrong.append({"text": item["text"], "expect": item["expect"], "answered": first[:160]})
+    out = ROOT / "results" / "nlu_blind"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{language}.yml").write_text(yaml.safe_dump(wrong, allow_unicode=True, width=110), encoding="utf-8")
     return counts, missed
 
 

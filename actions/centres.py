@@ -19,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import language_of
 from core.languages import fold
 from core.locales import text, texts
-from knowledge.centres import WEEKDAYS, Centre, Centres
+from knowledge.centres import WEEKDAYS, Centre, Centres, next_opening_words
 from knowledge.places import Gazetteer
 
 CONTACT_FIELDS = ("phone", "email", "address")
@@ -55,14 +55,11 @@ def now_text(centre: Centre, language: str, now: datetime) -> str:
     """Whether the centre is open now, else when it opens next (today, tomorrow or a weekday)."""
     if centre.is_open(now):
         return text("centre.open_now", language)
-    opening = centre.next_opening(now)
+    opening = next_opening_words(centre, now, language)
     if opening is None:
         return text("centre.no_hours", language)
-    days = (opening.date() - centre.local(now).date()).days
-    day = {0: text("handoff.today", language), 1: text("handoff.tomorrow", language)}.get(
-        days, texts("weekday", language)[opening.weekday()]
-    )
-    return text("centre.closed_now", language, day=day, time=f"{opening:%H:%M}")
+    day, time = opening
+    return text("centre.closed_now", language, day=day, time=time)
 
 
 def contacts_text(centre: Centre, language: str) -> str:

@@ -6,9 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from core.locales import text as locale_text
-from core.locales import texts as locale_texts
 from core.messages import Button, OutboundMessage
-from knowledge.centres import Centre
+from knowledge.centres import Centre, next_opening_words
 
 ORIGIN_OTHER = "/origin_other"
 
@@ -26,16 +25,11 @@ def ask_origin(language: str) -> OutboundMessage:
 
 def when(centre: Centre, at: datetime, language: str) -> str:
     """When a counsellor of the centre answers: soon if open now, else the next opening in the centre's time."""
-    if centre.is_open(at):
-        return text("when_open", language)
-    opening = centre.next_opening(at)
+    opening = None if centre.is_open(at) else next_opening_words(centre, at, language)
     if opening is None:
         return text("when_open", language)
-    local_today = centre.local(at).date()
-    days = (opening.date() - local_today).days
-    weekday = locale_texts("weekday", language)[opening.weekday()]
-    day = {0: text("today", language), 1: text("tomorrow", language)}.get(days, weekday)
-    return text("when_later", language).format(day=day, time=opening.strftime("%H:%M"))
+    day, time = opening
+    return text("when_later", language).format(day=day, time=time)
 
 
 def who_answers(centre: Centre, at: datetime, language: str, urgent: bool) -> list[OutboundMessage]:

@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from core.locales import text, texts
+
 DEFAULT_FILE = Path(__file__).parent / "data" / "centres.yml"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 EARTH_RADIUS_KM = 6371.0
@@ -64,6 +66,18 @@ class Centre:
                 if opening > local:
                     return opening
         return None
+
+
+def next_opening_words(centre: Centre, now: datetime, language: str) -> tuple[str, str] | None:
+    """When the centre next opens after `now`, in words of a language: ("azi", "mâine" or a weekday, "09:00"),
+    in the centre's local time; None when it has no opening hours."""
+    opening = centre.next_opening(now)
+    if opening is None:
+        return None
+    days = (opening.date() - centre.local(now).date()).days
+    weekday = texts("weekday", language)[opening.weekday()]
+    day = {0: text("handoff.today", language), 1: text("handoff.tomorrow", language)}.get(days, weekday)
+    return day, opening.strftime("%H:%M")
 
 
 def _ranges(spec: list[str]) -> tuple[tuple[time, time], ...]:

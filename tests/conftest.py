@@ -16,13 +16,14 @@ import pytest
 import redis as redis_sync
 import yaml
 from playwright.sync_api import Browser, sync_playwright
+from prometheus_client.parser import text_string_to_metric_families
 
 from ops.local_stack import TEST_REDIS_PORT, LocalStack, trained_model, wait_until
 from ops.stack import ROOT
 from tests.figures import REPORT
 
 Stack = LocalStack
-__all__ = ["REDIS_PORT", "ROOT", "Stack", "make_stack", "post", "wait_until"]
+__all__ = ["REDIS_PORT", "ROOT", "Stack", "counter", "make_stack", "post", "wait_until"]
 REDIS_PORT = TEST_REDIS_PORT
 
 collect_ignore = ["actions"]
@@ -95,6 +96,17 @@ def responses() -> dict[str, dict[str, dict[str, object]]]:
                 by_language[language] = variant
             found[name] = by_language
     return found
+
+
+def counter(stack: Stack, name: str, **labels: str) -> float:
+    """A counter's value in the gateway's /metrics now (0 before its first increment)."""
+    exposed = httpx.get(f"{stack.gateway}/metrics", timeout=10).text
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(exposed)
+        for sample in family.samples
+        if sample.name == name and sample.labels == labels
+    )
 
 
 def post(stack: Stack, sender: str, text: str, **extra: object) -> httpx.Response:

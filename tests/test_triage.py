@@ -9,14 +9,12 @@ ordinary sets) under 1%. The figures are printed at the end of the run."""
 
 from __future__ import annotations
 
-import httpx
 import pytest
 import yaml
-from prometheus_client.parser import text_string_to_metric_families
 
 from knowledge.cards import LANGUAGES
 from safety.triage import assess, fold
-from tests.conftest import ROOT, Stack, post
+from tests.conftest import ROOT, Stack, counter, post
 from tests.figures import REPORT
 
 MIN_DANGER = 40
@@ -97,17 +95,6 @@ def test_a_cry_for_help_alone_is_urgent_and_a_story_or_a_joke_is_not() -> None:
 def test_folding_reads_romanian_without_diacritics_and_old_cedillas() -> None:
     assert fold("Mi-au luat paşaportul, ţin-mă") == fold("mi au luat pasaportul tin ma")
     assert assess("Mi-au luat paşaportul și nu mă lasă să plec").signs == ("documents_taken", "not_free_to_leave")
-
-
-def counter(stack: Stack, name: str, **labels: str) -> float:
-    """A counter's value in the gateway's /metrics now (0 before its first increment)."""
-    exposed = httpx.get(f"{stack.gateway}/metrics", timeout=10).text
-    return sum(
-        sample.value
-        for family in text_string_to_metric_families(exposed)
-        for sample in family.samples
-        if sample.name == name and sample.labels == labels
-    )
 
 
 @pytest.mark.parametrize(

@@ -6,11 +6,10 @@ import json
 
 import httpx
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from knowledge.cards import knowledge
 from knowledge.render import country_question, render
-from tests.conftest import Stack, post
+from tests.conftest import Stack, counter, post
 
 MENU_PAYLOADS = ["/topic_rights", "/topic_mobility", "/topic_trafficking", "/topic_return", "/request_human"]
 
@@ -202,17 +201,6 @@ def test_one_conversation_is_answered_in_order(stack: Stack, sender: str, respon
         if len(got) >= len(texts):
             break
     assert [m["text"] for m in got] == expected_texts
-
-
-def counter(stack: Stack, name: str, **labels: str) -> float:
-    """A counter's value in the gateway's /metrics now (0 before its first increment)."""
-    exposed = httpx.get(f"{stack.gateway}/metrics", timeout=10).text
-    return sum(
-        sample.value
-        for family in text_string_to_metric_families(exposed)
-        for sample in family.samples
-        if sample.name == name and sample.labels == labels
-    )
 
 
 def test_health_readiness_and_metrics(stack: Stack, sender: str) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from functools import cache
 
 from core.languages import DEFAULT_LANGUAGE, LANGUAGES, fold, other_languages
 from messaging.language_backends import backend
@@ -136,6 +137,12 @@ _UKRAINIAN_LETTERS = frozenset("іїєґ")
 _FOREIGN_MIN_MARKERS = 2
 
 
+@cache
+def _foreign_markers() -> dict[str, frozenset[str]]:
+    """The marker words of each language we do not speak, folded once."""
+    return {code: frozenset(fold(m) for m in spec.get("markers", [])) for code, spec in other_languages().items()}
+
+
 def foreign_language(text: str) -> str | None:
     """The language we do not speak that a message is written in (core/other_languages.yml), or None.
 
@@ -149,10 +156,7 @@ def foreign_language(text: str) -> str | None:
     words = [fold(w) for w in _WORD.findall(norm)]
     if any(w in markers for markers in _MARKERS.values() for w in words):
         return None
-    votes = {
-        code: sum(w in {fold(m) for m in spec.get("markers", [])} for w in words)
-        for code, spec in other_languages().items()
-    }
+    votes = {code: sum(w in markers for w in words) for code, markers in _foreign_markers().items()}
     best = max(votes, key=votes.__getitem__)
     ranked = sorted(votes.values(), reverse=True)
     return best if ranked[0] >= _FOREIGN_MIN_MARKERS and ranked[0] > ranked[1] else None

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -159,15 +158,19 @@ def test_no_training_example_is_a_blind_message() -> None:
         if len(words) < MIN_WORDS:
             continue
         candidates = {i for word in words for i in index.get(word, [])}
-        for i in candidates:
-            other = held_out[i]
-            if len(words & other) / len(words | other) >= NEAR_DUPLICATE:
-                leaks.append(example)
+        leaks += [example for i in candidates if near_duplicate(words, held_out[i])]
     assert leaks == [], f"training examples that copy the blind set: {leaks[:10]}"
 
 
-def test_the_leak_check_sees_a_copied_message(tmp_path: Path) -> None:
-    message = blind("ro")[0]["text"]
+def near_duplicate(words: set[str], other: set[str]) -> bool:
+    """Two sentences (their folded word sets) share at least NEAR_DUPLICATE of their words."""
+    return bool(words and other) and len(words & other) / len(words | other) >= NEAR_DUPLICATE
+
+
+def test_the_leak_check_sees_a_copied_message_and_not_a_different_one() -> None:
+    message = next(m["text"] for m in blind("ro") if len(set(fold(m["text"]).split())) >= 15)
     words = set(fold(message).split())
-    copied = set(fold(message.replace("buna ziua", "buna")).split())
-    assert len(words & copied) / len(words | copied) >= NEAR_DUPLICATE or words == copied
+    one_word_changed = set(fold(message).split()[1:]) | {"altceva"}
+    assert near_duplicate(words, set(fold(message.upper()).split()))  # the same words, other spelling
+    assert near_duplicate(words, one_word_changed)
+    assert not near_duplicate(words, set(fold("cum imi cer banii de la patron daca nu am contract").split()))

@@ -37,13 +37,22 @@ def _alternation(words: tuple[str, ...]) -> str:
     return "|".join(sorted((w if "\\" in w else re.escape(w) for w in words), key=len, reverse=True))
 
 
-_COUNTRY = re.compile(
-    r"\b(?:"
-    + "|".join(f"(?P<{code}>{_alternation(tuple(fold(n) for n in names))})" for code, names in _NAMES.items())
-    + r")\b"
-)
+def _names_pattern(names_by_code: dict[str, list[str]]) -> re.Pattern[str]:
+    return re.compile(
+        r"\b(?:"
+        + "|".join(
+            f"(?P<{code}>{_alternation(tuple(fold(n) for n in names))})" for code, names in names_by_code.items()
+        )
+        + r")\b"
+    )
+
+
+_COUNTRY = _names_pattern(_NAMES)
+_AFTER_AT = _names_pattern(_WORDS["after_at"])
 _FROM_BEFORE = re.compile(rf"\b(?:{_alternation(_FROM)})\s*$")
 _AT_BEFORE = re.compile(rf"\b(?:{_alternation(_AT)})\s*$")
+# "en la", "a la", "de la": there "la" is an article, not Romanian "la" (at), for the names of `after_at`.
+_ARTICLE_BEFORE = re.compile(r"\b(?:en|in|a|de|di|da|con|per|por|su|sobre|para)\s+la\s*$")
 _TOWARDS_BEFORE = re.compile(r"\b(?:spre|catre|verso|hacia)\s*$")
 
 
@@ -68,7 +77,12 @@ def places(text: str) -> list[Place]:
     """Every country the text names, in order, each with its role."""
     folded = fold(text)
     found = []
-    for match in _COUNTRY.finditer(folded):
+    after_at = [
+        m
+        for m in _AFTER_AT.finditer(folded)
+        if _AT_BEFORE.search(folded[: m.start()]) and not _ARTICLE_BEFORE.search(folded[: m.start()])
+    ]
+    for match in sorted([*_COUNTRY.finditer(folded), *after_at], key=lambda m: m.start()):
         country = next(code for code, value in match.groupdict().items() if value)
         before = folded[: match.start()]
         if _FROM_BEFORE.search(before):

@@ -3,8 +3,10 @@ with or without diacritics, with â/î spelled either way and with small misspel
 
 Points: the six counties and the Moldovan units from knowledge/data/centroids_approx.csv (area centroids
 computed from public county and raion polygons; the CSV's last column names each dataset), the eight centre
-cities from knowledge/data/centres.yml, and the city point of Bender. A town is mapped to the county or raion
-it belongs to (the table `_TOWNS`), so it needs no coordinates of its own.
+cities from knowledge/data/centres.yml, and the city point of Bender. A town or commune is mapped to the county
+or raion it belongs to (knowledge/data/towns.yml, which says where its names come from), so it needs no
+coordinates of its own. A commune is recognised only as written (with or without diacritics): among so many
+small names, the closest one to a misspelling is too often an ordinary word.
 """
 
 from __future__ import annotations
@@ -14,43 +16,16 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from core.languages import fold
 from knowledge.centres import Centres
 
 CENTROIDS = Path(__file__).parent / "data" / "centroids_approx.csv"
+TOWNS = Path(__file__).parent / "data" / "towns.yml"
 _FUZZY_MIN_CHARS = 5
 _FUZZY_RATIO = 0.84
 
-# Towns and other names -> the unit (county or raion, as named in the CSV) that holds them.
-_TOWNS: dict[str, list[str]] = {
-    "Iași": ["Pașcani", "Hârlău", "Târgu Frumos", "Podu Iloaiei", "Jassy"],
-    "Botoșani": ["Dorohoi", "Darabani", "Săveni", "Flămânzi", "Bucecea"],
-    "Suceava": [
-        "Rădăuți",
-        "Fălticeni",
-        "Câmpulung Moldovenesc",
-        "Vatra Dornei",
-        "Gura Humorului",
-        "Vicovu de Sus",
-        "Dolhasca",
-        "Cajvana",
-        "Salcea",
-        "Milișăuți",
-        "Broșteni",
-    ],
-    "Neamț": ["Roman", "Târgu Neamț", "Bicaz", "Roznov"],
-    "Vaslui": ["Bârlad", "Huși", "Negrești", "Murgeni"],
-    "Bacău": ["Onești", "Moinești", "Comănești", "Dărmănești", "Buhuși", "Slănic Moldova", "Târgu Ocna"],
-    "mun. Chișinău": ["Kishinev", "Kisinev", "Durlești", "Cricova", "Vadul lui Vodă", "Sîngera", "Stăuceni"],
-    "Bălți": ["Beltsy", "Belți"],
-    "Găgăuzia": ["Comrat", "Ceadîr-Lunga", "Vulcănești", "Gagauzia", "Gagauz Yeri"],
-    "Transnistria": ["Tiraspol", "Rîbnița", "Camenca", "Grigoriopol", "Slobozia", "Dnestrovsc", "Pridnestrovie"],
-    "Ocnița": ["Otaci"],
-    "Briceni": ["Lipcani"],
-    "Edineț": ["Cupcini"],
-    "Straseni": ["Strășeni"],
-    "Rîșcani": ["Costești"],
-}
 # Words that name no place (kept out of fuzzy matching so "sunt din" never looks like a place).
 _NOT_PLACES = frozenset(
     [
@@ -101,7 +76,7 @@ def _spellings(name: str) -> set[str]:
 
 @dataclass(frozen=True)
 class Place:
-    """A recognised place: its name, country (RO/MD), point and kind (county, raion, city, town)."""
+    """A recognised place: its name, country (RO/MD), point and kind (county, raion, city, town, commune)."""
 
     name: str
     country: str
@@ -118,10 +93,12 @@ class Gazetteer:
         for spelling, place in places:
             self._by_spelling.setdefault(spelling, place)
         self._longest = max(len(s.split()) for s in self._by_spelling)
+        self._fuzzy = {s: p for s, p in self._by_spelling.items() if p.kind != "commune"}
 
     @classmethod
-    def load(cls, centres: Centres, path: Path = CENTROIDS) -> Gazetteer:
-        """Counties and raions from the CSV, the centre cities, Bender, and the towns of `_TOWNS`."""
+    def load(cls, centres: Centres, path: Path = CENTROIDS, towns: Path = TOWNS) -> Gazetteer:
+        """Counties and raions from the CSV, the centre cities, Bender, and the towns and communes of the towns
+        file."""
         entries: list[tuple[str, Place]] = []
         units: dict[str, Place] = {}
         for centre in centres.all():  # a city's own point first: "Iași" is the centre city
@@ -137,11 +114,13 @@ class Gazetteer:
                 entries += [(s, place) for s in _spellings(row["name"])]
         bender = Place("Bender", "MD", 46.832, 29.478, "city")  # its city point (public city datasets)
         entries += [(s, bender) for s in ("bender", "tighina")]
-        for unit, towns in _TOWNS.items():
-            at = units[unit]
-            for town in towns:  # the town's own name, at the point of its county or raion
-                place = Place(town, at.country, at.lat, at.lon, "town")
-                entries += [(s, place) for s in _spellings(town)]
+        data = yaml.safe_load(towns.read_text(encoding="utf-8"))
+        for key, kind in (("towns", "town"), ("communes", "commune")):
+            for unit, names in data.get(key, {}).items():
+                at = units[unit]  # a unit not named as in the CSV fails here, at load
+                for name in names:  # its own name, at the point of its county or raion
+                    place = Place(name, at.country, at.lat, at.lon, kind)
+                    entries += [(s, place) for s in _spellings(name)]
         return cls(entries)
 
     def find(self, text: str, fuzzy: bool = True) -> Place | None:
@@ -162,7 +141,7 @@ class Gazetteer:
         for gram in grams:
             if len(gram) < _FUZZY_MIN_CHARS or gram in _NOT_PLACES:
                 continue
-            for spelling, place in self._by_spelling.items():
+            for spelling, place in self._fuzzy.items():
                 if abs(len(spelling) - len(gram)) > 3:
                     continue
                 ratio = difflib.SequenceMatcher(None, gram, spelling).ratio()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
@@ -30,6 +31,9 @@ class Conversations:
     def __init__(self, redis: Redis, retention_seconds: int) -> None:
         self._redis = redis
         self._ttl = retention_seconds
+        # Called with (conversation id, language) when `touch` stores a language other than the one stored
+        # (or none was): a subscriber's alerts follow the conversation's language (broadcasts/wiring.py).
+        self.language_changed: list[Callable[[str, str], Awaitable[None]]] = []
 
     @staticmethod
     def _key(conversation_id: str) -> str:
@@ -54,11 +58,24 @@ class Conversations:
             pipe.expire(key, self._ttl)
             await pipe.execute()
 
-    async def touch(self, conversation_id: str, channel: str, language: str) -> None:
-        """Record activity and the conversation's language, restarting its retention period."""
-        await self._write(
-            conversation_id, {"language": language, "channel": channel, "updated_at": int(time.time())}
-        )
+    async def touch(self, conversation_id: str, channel: str, language: str | None) -> None:
+        """Record activity and the conversation's language (None: not known yet, none is stored), restarting its
+        retention period."""
+        fields: dict[str, str | int] = {"channel": channel, "updated_at": int(time.time())}
+        if language:
+            fields["language"] = language
+        if not (language and self.language_changed):
+            await self._write(conversation_id, fields)
+            return
+        key = self._key(conversation_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hget(key, "language")
+            pipe.hset(key, mapping=fields)
+            pipe.expire(key, self._ttl)
+            before = (await pipe.execute())[0]
+        if before is None or before.decode() != language:
+            for listener in self.language_changed:
+                await listener(conversation_id, language)
 
     async def first_notice(self, conversation_id: str, kind: str, every_seconds: int) -> bool:
         """True once per period for a notice of this kind, so a user is not told the same thing twice."""

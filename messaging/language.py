@@ -1,9 +1,11 @@
 """Which of Romanian, Italian or Spanish a message is in, and which language a conversation keeps.
 
 `detect` answers `(language, confidence)` or `(None, confidence)` when the text is too short or too
-ambiguous to tell ("si", "ok", a number, an emoji). It applies cheap rules first (letters that exist in
-only one of the three languages, chat words that carry no signal) and then a statistical backend
-restricted to the three languages, with a confidence bar that is higher for shorter texts.
+ambiguous to tell ("si", "ok", a number, an emoji). Place names are taken out first (knowledge/place_names.py:
+"Chișinău" in a Spanish sentence says nothing). A model of how often each word is written in each language
+(wordfreq's lists) decides when it is sure; otherwise cheap rules (letters that exist in only one of the
+three languages, chat words that carry no signal) and then lingua, restricted to the three languages, with
+a confidence bar that is higher for shorter texts.
 
 `explicit_choice` recognises a user choosing a language ("italiano", "/lang es", a language button).
 `resolve` combines both with the conversation's stored language: an explicit choice always wins,
@@ -18,8 +20,12 @@ import unicodedata
 from functools import cache
 
 from core.languages import DEFAULT_LANGUAGE, LANGUAGES, fold, other_languages
+from knowledge.place_names import without_places
 from messaging.language_backends import backend
 
+# The word-frequency model decides alone above this probability (bench/language.py: 0.2% wrong on single
+# words, none on sentences); below it, the rules and lingua follow.
+_WORDS_CONFIDENT = 0.9
 # Bars the backend's top score must reach, by number of words: one word needs near certainty.
 _THRESHOLDS = {1: 0.85, 2: 0.75}
 _THRESHOLD_LONGER = 0.60
@@ -74,6 +80,7 @@ _MARKERS = {
     ),
 }
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_LAUGH = re.compile(r"^(?:a?h+a+h?|j+a+|h+i+)+$")  # haha, ahaha, jajaja, hihi: in every language
 _CEDILLA = str.maketrans({"ş": "ș", "ţ": "ț", "Ş": "Ș", "Ţ": "Ț"})
 
 # Names of languages a user may type to choose one, folded to ASCII lower case.
@@ -103,9 +110,22 @@ def detect(text: str, backend_name: str = "lingua") -> tuple[str | None, float]:
     """
     norm = normalise(text)
     words = _WORD.findall(norm)
-    signal = [w for w in words if w not in _NEUTRAL]
+    folded = without_places([fold(w) for w in words])
+    if len(folded) < len(words):  # a place name says nothing about the language: its letters are dropped
+        words = [w for w in words if fold(w) in folded]
+        norm = " ".join(words)
+    signal = [w for w in words if w not in _NEUTRAL and not _LAUGH.match(w)]
     if not signal or sum(len(w) for w in signal) < 3:
         return None, 0.0
+    by_words = backend("wordfreq").scores(" ".join(fold(w) for w in signal))
+    best = max(by_words, key=by_words.__getitem__)
+    if by_words[best] >= _WORDS_CONFIDENT:
+        return best, by_words[best]
+    return _by_letters(norm, words, signal, backend_name)
+
+
+def _by_letters(norm: str, words: list[str], signal: list[str], backend_name: str) -> tuple[str | None, float]:
+    """When the words do not decide: letters of one language, chat markers, then the letter statistics."""
     chars = set(norm)
     marked = [code for code, unique in _UNIQUE_LETTERS if chars & unique]
     # In a short text a letter of one language decides; in a longer one a borrowed word ("città" in a
@@ -200,6 +220,15 @@ def as_rasa_text(text: str, language: str) -> str:
     return text
 
 
+def undecided(stored: str | None, text: str, requested: str | None = None) -> bool:
+    """Whether nothing tells the language: no stored language or client hint (`stored`), no choice, and a
+    text too short or ambiguous to tell ("ok", "ciao", "?"). A first message like that is answered with the
+    offer of the three languages."""
+    if stored or requested in LANGUAGES or text.strip().startswith("/") or explicit_choice(text):
+        return False
+    return detect(text)[0] is None
+
+
 def resolve(stored: str | None, text: str, requested: str | None = None) -> tuple[str, bool]:
     """The language to answer in, and whether the user chose it explicitly.
 
@@ -209,7 +238,8 @@ def resolve(stored: str | None, text: str, requested: str | None = None) -> tupl
     chosen = requested if requested in LANGUAGES else explicit_choice(text)
     if chosen:
         return chosen, True
-    detected, confidence = detect(text)
+    # A button payload or command ("/confirm_delete", '/set_country{"country":"es"}') is no one's language.
+    detected, confidence = (None, 0.0) if text.strip().startswith("/") else detect(text)
     if stored is None:
         return detected or DEFAULT_LANGUAGE, False
     if (

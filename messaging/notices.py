@@ -26,6 +26,17 @@ def foreign_notice(code: str) -> OutboundMessage:
     return OutboundMessage("\n\n".join(lines), tuple(buttons))
 
 
+def languages_offer() -> OutboundMessage:
+    """The answer to a first message whose language cannot be told ("ok", "ciao"): the welcome in each of our
+    languages, with a button per language."""
+    lines = [text("notice.welcome", lang) for lang in LANGUAGES]
+    buttons = tuple(
+        Button(text(key, lang), payload)
+        for lang, (key, payload) in zip(LANGUAGES, _BUTTONS["welcome"], strict=True)
+    )
+    return OutboundMessage("\n\n".join(lines), buttons)
+
+
 def notice(kind: str, language: str) -> OutboundMessage:
     """The notice of a kind in a language, with its buttons."""
     buttons = tuple(Button(text(key, language), payload) for key, payload in _BUTTONS.get(kind, []))

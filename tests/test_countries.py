@@ -1,5 +1,6 @@
 """Which country a message names, and in what role (knowledge/countries.py): table by table, in the three
-languages, without diacritics, with the words that look like country names but are not."""
+languages, without diacritics, with the cities and regions of each country and the words that look like country
+or place names but are not."""
 
 from __future__ import annotations
 
@@ -31,6 +32,81 @@ from knowledge.countries import located, mentioned, places
 )
 def test_each_country_is_read_with_its_role(text: str, found: list[tuple[str, str]]) -> None:
     assert [(p.country, p.role) for p in places(text)] == found
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        # Italy
+        ("lucrez la Verona de doi ani", [("it", "here")]),
+        ("sono ad Ancona da marzo", [("it", "here")]),
+        ("lavoro a Reggio Emilia come badante", [("it", "here")]),
+        ("trabajo en Nápoles", [("it", "here")]),
+        ("sunt la Veneția", [("it", "here")]),
+        ("mio marito e a Latina", [("it", "in")]),  # an ordinary word too: a place only after "a", "in", "en"...
+        ("sono a Prato da tre anni", [("it", "here")]),
+        ("ho studiato la lingua latina", []),
+        ("il prato del giardino", []),
+        ("vivo en Parla con mi hermana", [("es", "here")]),
+        ("mi jefe no me habla ni me parla", []),
+        # Spain
+        ("trabajo en Castellón", [("es", "here")]),
+        ("sono a Lleida", [("es", "here")]),
+        ("lucrez la Torrejon de Ardoz", [("es", "here")]),
+        ("vivo en Alcalá de Henares con mi hija", [("es", "here")]),
+        ("lavoro a Siviglia", [("es", "here")]),
+        ("sunt la Saragosa", [("es", "here")]),
+        ("soy de Huelva", [("es", "from")]),
+        ("tengo dos hermanas", []),  # Dos Hermanas (Sevilla) is "two sisters"
+        # Germany
+        ("lucrez la Munchen", [("other", "here")]),
+        ("lavoro a Monaco di Baviera", [("other", "here")]),
+        ("estoy en Múnich", [("other", "here")]),
+        ("lucrez in Köln", [("other", "here")]),
+        ("trabajo en la colonia", []),  # Spanish and Italian "Colonia" is also a colony
+        # France
+        ("sunt la Paris", [("other", "here")]),
+        ("lavoro a Marsiglia", [("other", "here")]),
+        ("vivo en Burdeos", [("other", "here")]),
+        # United Kingdom
+        ("lucrez la Londra", [("other", "here")]),
+        ("vivo en Londres", [("other", "here")]),
+        ("sono a Edimburgo", [("other", "here")]),
+        # Austria
+        ("sunt la Viena", [("other", "here")]),
+        ("lavoro a Vienna", [("other", "here")]),
+        ("trabajo en Salzburgo", [("other", "here")]),
+        # Belgium
+        ("lucrez la Bruxelles", [("other", "here")]),
+        ("vivo en Bruselas", [("other", "here")]),
+        ("lavoro ad Anversa", [("other", "here")]),
+        # Portugal
+        ("lucrez la Lisabona", [("other", "here")]),
+        ("lavoro a Lisbona", [("other", "here")]),
+        ("estoy en Lisboa", [("other", "here")]),
+        # The Netherlands
+        ("lucrez in Den Haag", [("other", "here")]),
+        ("lavoro a L'Aia", [("other", "here")]),
+        ("no creo que la haya visto", []),  # La Haya is left out
+        # Ireland, Denmark
+        ("lucrez la Dublin", [("other", "here")]),
+        ("vivo en Copenhague", [("other", "here")]),
+        ("sunt la Copenhaga", [("other", "here")]),
+        # roles
+        ("vreau sa plec la Berlin", [("other", "to")]),
+        ("am lucrat la Valencia si acum sunt la Torino", [("es", "in"), ("it", "here")]),
+        ("sunt din Pașcani", []),  # a town of the region is an origin for routing (knowledge/places.py)
+        ("vengo da Bacău e lavoro a Padova", [("it", "here")]),
+    ],
+)
+def test_a_city_or_region_is_read_as_its_country(text: str, found: list[tuple[str, str]]) -> None:
+    assert [(p.country, p.role) for p in places(text)] == found
+
+
+def test_a_place_named_as_origin_is_never_where_the_person_is() -> None:
+    assert located("sunt din Pașcani") is None
+    assert located("soy de Huelva y trabajo en Múnich") == "other"
+    assert located("sono di Torino ma vivo a Lleida") == "es"
 
 
 def test_only_a_statement_of_presence_says_where_the_person_is() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from messaging.language import as_rasa_text, detect, explicit_choice, resolve
+from messaging.language import as_rasa_text, detect, explicit_choice, resolve, undecided
 
 
 @pytest.mark.parametrize(
@@ -38,6 +38,55 @@ def test_detects_the_language(text: str, language: str) -> None:
 )
 def test_abstains_on_short_or_ambiguous_text(text: str) -> None:
     assert detect(text)[0] is None
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        # place names with the letters of another language say nothing about the sentence's language
+        ("¿Cuál es el horario del centro de Chișinău?", "es"),
+        ("dove si trova il vostro ufficio di Piatra Neamț?", "it"),
+        ("¿cómo llego a la oficina de Iași desde la estación?", "es"),
+        ("a che ora apre lo sportello di Bălți", "it"),
+        # Romanian typed without diacritics, with Italian or Spanish words in it
+        ("am ramas fara serviciu la Torino, pot sa cer disoccupazione?", "ro"),
+        ("lucrez la Castellón de 3 ani si n-am primit nomina", "ro"),
+        ("donde puedo aprender italiano gratis en Valencia", "es"),
+        ("vreau sa stiu daca busta paga asta e corecta", "ro"),
+    ],
+)
+def test_words_decide_not_letters_or_place_names(text: str, language: str) -> None:
+    assert detect(text)[0] == language
+
+
+@pytest.mark.parametrize(
+    "payload", ["/confirm_delete", '/set_country{"country":"es"}', "/delete_my_data", "/start"]
+)
+def test_a_button_payload_never_changes_the_language(payload: str) -> None:
+    assert resolve("it", payload) == ("it", False)
+
+
+def test_laughter_says_nothing() -> None:
+    assert all(detect(t)[0] is None for t in ("ahaha", "jajajaja", "hihihi", "hahah"))
+
+
+@pytest.mark.parametrize(
+    ("stored", "text", "requested", "expected"),
+    [
+        (None, "ok", None, True),
+        (None, "ciao", None, True),
+        (None, "?", None, True),
+        ("it", "ok", None, False),  # the conversation (or the client's hint) already says it
+        (None, "ok", "es", False),
+        (None, "/greet", None, False),
+        (None, "italiano", None, False),
+        (None, "buna ziua, am o intrebare", None, False),
+    ],
+)
+def test_a_first_message_that_tells_no_language(
+    stored: str | None, text: str, requested: str | None, expected: bool
+) -> None:
+    assert undecided(stored, text, requested) is expected
 
 
 def test_langdetect_backend_answers_too() -> None:

@@ -1,13 +1,22 @@
-"""The honest measure of understanding: the blind set (tests/nlu_blind/, written apart from the training data
+"""The honest measure of understanding: two blind sets (tests/nlu_blind/, written apart from the training data
 and never trained on) sent through the real stack as first messages, one person each.
+
+- The first set (tests/nlu_blind/{ro,it,es}.yml, 787 messages) was measured once before the training data was
+  changed (docs/nlu-report.md keeps that first figure); its wrong answers were then read to find the classes
+  of failure, so it is no longer blind and its figure flatters.
+- The second set (tests/nlu_blind/second/, 749 messages) was written later by someone who saw neither the
+  training data nor the first set, and is measured as it is: nobody improving the assistant reads it.
 
 A message counts as RIGHT when the first answer is the expected one, in the message's language, without a
 needless question: the expected card (or the country question when the card depends on the country and the
-message did not say it), the expected response, the centre answer, the answer to another language. A
-clarifying question ("did you mean...?") is counted apart from a WRONG answer (another card or response
-given with confidence): asking is safe, a wrong card is not. The figures are printed at the end of the run
-and written to docs/nlu-report.md by `make nlu-report`; this test fails if a language falls below its floor
-(the last measured share minus a margin), so understanding cannot quietly get worse.
+message did not say it), the expected response, the centre answer, the answer to another language; a danger
+message in another language gets the safety answer opened in that language; a message whose language cannot
+be told ("ciao", "menu") gets the offer of the three languages; a question about trafficking signs or help that
+describes them happening gets the card or the safety answer. A clarifying question ("did you mean...?") is
+counted apart from a WRONG answer (another card or response given with confidence): asking is safe, a wrong
+card is not. The figures are printed at the end of the run and written to docs/nlu-report.md by
+`make nlu-report`; this test fails if a language falls below its floor (the last measured share minus a
+margin), so understanding cannot quietly get worse.
 
 `test_no_training_example_is_a_blind_message` refuses training data identical or nearly identical to a blind
 message (sentences of four words or more with the same words after folding, or 85% of the same words).
@@ -22,19 +31,23 @@ from typing import Any
 import pytest
 import yaml
 
-from core.languages import LANGUAGES, fold
+from core.languages import LANGUAGES, fold, other_languages
 from core.locales import text
 from knowledge.cards import COUNTRIES, knowledge
 from knowledge.render import country_question, render
-from messaging.language import foreign_language
-from messaging.notices import foreign_notice
+from messaging.language import foreign_language, undecided
+from messaging.notices import foreign_notice, languages_offer
+from safety.triage import assess
 from tests.conftest import ROOT, Stack, post
 from tests.figures import REPORT
 
 BLIND = ROOT / "tests" / "nlu_blind"
-# The share right per language must not fall below these: measured 2026-11-30 (77.2%, 74.4%, 74.4%)
-# minus a margin for Rasa's training randomness. The goal is 0.90 (issue 10, not met yet).
-FLOOR = {"ro": 0.72, "it": 0.70, "es": 0.70}
+SETS = {"first": BLIND, "second": BLIND / "second"}
+# The share right per set and language must not fall below these: the last measured share minus a margin.
+FLOOR = {
+    "first": {"ro": 0.72, "it": 0.70, "es": 0.70},
+    "second": {"ro": 0.70, "it": 0.70, "es": 0.70},
+}
 NEAR_DUPLICATE = 0.85
 MIN_WORDS = 4  # "hola" or "buenos dias" in both sets is no copy: only sentences are compared
 NEW_TOPICS = {
@@ -50,6 +63,10 @@ NEW_TOPICS = {
     "new:return_no_money": "return_no_money",
     "new:centre_info": "centre_info",
 }
+# Asking whether something is trafficking, or where to turn, while describing its signs happening to the writer
+# or someone close ("they don't let her go out alone, is this trafficking?", "I escaped, who do I turn to?"):
+# the safety answer (the hotline, a counsellor alerted) is right too: docs/safety-triage.md.
+SAFETY_ANSWERS_TOO = {"trafficking_signs", "trafficking_help"}
 RESPONSES = {
     "greet": "utter_greet",
     "goodbye": "utter_goodbye",
@@ -61,8 +78,8 @@ RESPONSES = {
 }
 
 
-def blind(language: str) -> list[dict[str, Any]]:
-    return yaml.safe_load((BLIND / f"{language}.yml").read_text(encoding="utf-8"))["messages"]
+def blind(language: str, which: str = "first") -> list[dict[str, Any]]:
+    return yaml.safe_load((SETS[which] / f"{language}.yml").read_text(encoding="utf-8"))["messages"]
 
 
 def card_texts(card_id: str, language: str) -> set[str]:
@@ -80,9 +97,8 @@ def expected_answer(item: dict[str, Any], language: str, first: str, responses: 
     """Whether the first answer is the one the label expects, in the message's language, asked nothing
     needless."""
     expect = NEW_TOPICS.get(item["expect"], item["expect"])
-    if expect == "foreign":
-        code = foreign_language(item["text"])
-        return bool(code) and first == foreign_notice(code or "en").text
+    if expect == "foreign" or (undecided(None, item["text"]) and not foreign_language(item["text"])):
+        return language_answer(item["text"], first)
     if expect in RESPONSES:
         return first == responses[RESPONSES[expect]][language]["text"]
     if expect == "set_country":
@@ -92,9 +108,21 @@ def expected_answer(item: dict[str, Any], language: str, first: str, responses: 
         return text("centre.about", language) in first or first.startswith(openings)
     if expect not in knowledge():
         return False
+    safety = expect in SAFETY_ANSWERS_TOO and first[:120] in card_texts("report_danger", language)
     asks_needed_country = knowledge()[expect].by_country and not item.get("country")
     asked = first == country_question(language)["text"]
-    return first[:120] in card_texts(expect, language) or (bool(asks_needed_country) and asked)
+    return safety or first[:120] in card_texts(expect, language) or (bool(asks_needed_country) and asked)
+
+
+def language_answer(message: str, first: str) -> bool:
+    """A message in a language we do not speak gets the short answer in it (danger first: the safety answer,
+    opened in that language); one too short to tell gets the offer of the three languages."""
+    code = foreign_language(message)
+    if not code:
+        return first == languages_offer().text
+    if assess(message).urgent:
+        return first.startswith(other_languages()[code]["danger"])
+    return first == foreign_notice(code).text
 
 
 def verdict(item: dict[str, Any], language: str, first: str, responses: dict) -> str:
@@ -104,13 +132,14 @@ def verdict(item: dict[str, Any], language: str, first: str, responses: dict) ->
     return "clarify" if first == text("clarify.ask", language) else "wrong"
 
 
-def measure(stack: Stack, responses: dict, language: str) -> tuple[Counter[str], Counter[str]]:
-    """The verdicts, and the expected labels of the wrong answers (each written, with the answer given, to
-    results/nlu_blind/{language}.yml for whoever improves the understanding)."""
+def measure(stack: Stack, responses: dict, language: str, which: str) -> tuple[Counter[str], Counter[str]]:
+    """The verdicts, and the expected labels of the wrong answers. The first set's wrong answers are written,
+    with the answer given, to results/nlu_blind/{language}.yml for whoever improves the understanding; the
+    second set's are not written anywhere (it stays blind)."""
     counts: Counter[str] = Counter()
     missed: Counter[str] = Counter()
     wrong: list[dict[str, str]] = []
-    for item in blind(language):
+    for item in blind(language, which):
         body = post(stack, f"blind-{uuid.uuid4().hex[:10]}", item["text"]).json()
         first = (body.get("messages") or [{"text": ""}])[0]["text"]
         found = verdict(item, language, first, responses)
@@ -118,23 +147,26 @@ def measure(stack: Stack, responses: dict, language: str) -> tuple[Counter[str],
         if found == "wrong":
             missed[item["expect"]] += 1
             wrong.append({"text": item["text"], "expect": item["expect"], "answered": first[:160]})
-    out = ROOT / "results" / "nlu_blind"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / f"{language}.yml").write_text(yaml.safe_dump(wrong, allow_unicode=True, width=110), encoding="utf-8")
+    if which == "first":
+        out = ROOT / "results" / "nlu_blind"
+        out.mkdir(parents=True, exist_ok=True)
+        dump = yaml.safe_dump(wrong, allow_unicode=True, width=110)
+        (out / f"{language}.yml").write_text(dump, encoding="utf-8")
     return counts, missed
 
 
+@pytest.mark.parametrize("which", SETS)
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_the_blind_set_is_understood(stack: Stack, responses: dict, language: str) -> None:
-    counts, missed = measure(stack, responses, language)
+def test_the_blind_set_is_understood(stack: Stack, responses: dict, language: str, which: str) -> None:
+    counts, missed = measure(stack, responses, language, which)
     total = sum(counts.values())
     share = counts["right"] / total
-    worst = ", ".join(f"{label} {n}" for label, n in missed.most_common(8))
+    worst = ", ".join(f"{label} {n}" for label, n in missed.most_common(8)) if which == "first" else "not shown"
     REPORT.append(
-        f"blind set [{language}]: right {counts['right']}/{total} ({share:.1%}), "
+        f"blind set {which} [{language}]: right {counts['right']}/{total} ({share:.1%}), "
         f"clarifying questions {counts['clarify']}, wrong answers {counts['wrong']} (most: {worst})"
     )
-    assert share >= FLOOR[language], counts
+    assert share >= FLOOR[which][language], counts
 
 
 def training_texts() -> list[str]:
@@ -146,7 +178,7 @@ def training_texts() -> list[str]:
 
 
 def test_no_training_example_is_a_blind_message() -> None:
-    held_out = [set(fold(m["text"]).split()) for lang in LANGUAGES for m in blind(lang)]
+    held_out = [set(fold(m["text"]).split()) for which in SETS for lang in LANGUAGES for m in blind(lang, which)]
     held_out = [words if len(words) >= MIN_WORDS else set() for words in held_out]
     index: dict[str, list[int]] = {}
     for i, words in enumerate(held_out):

@@ -65,5 +65,7 @@ def test_danger_in_another_language_gets_the_hotline_and_an_urgent_case(
     body = post(stack, sender, text).json()
     first = body["messages"][0]["text"]
     assert "112" in first and hotline in first
+    code = foreign_language(text)  # the first line is in the person's language, the numbers follow
+    assert code and first.startswith(other_languages()[code]["danger"])
     case = (redis_client.hget(f"hd:conv:web:{sender}", "case") or b"").decode()
     assert case and redis_client.hget(f"hd:case:{case}", "urgent") == b"1"

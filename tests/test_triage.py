@@ -24,6 +24,9 @@ STATED_SETS = ("stated-dev", "stated-blind")
 STATED_LANGUAGES = (*LANGUAGES, "en", "de", "fr", "ru", "uk")
 MIN_STATED = {"ro": 100, "it": 100, "es": 100}  # per language over both sets; 50 for the others
 DANGER_INTENTS = {"report_danger", "trafficking_help"}  # the help intent speaks of others in danger
+# Questions about warning signs describe them ("they don't let us go out alone, is it normal?"): the alarm there
+# is the design, not a false one (docs/safety-triage.md); their alarm rate is reported apart.
+SIGNS_INTENT = "trafficking_signs"
 
 
 def labelled(language: str) -> dict[str, list[str]]:
@@ -66,11 +69,14 @@ def test_every_plain_statement_of_danger_raises_the_alarm(language: str) -> None
 
 
 def test_ordinary_messages_almost_never_raise_the_alarm() -> None:
-    ordinary = [text for intent, text in training_examples() if intent not in DANGER_INTENTS]
+    examples = training_examples()
+    ordinary = [text for intent, text in examples if intent not in DANGER_INTENTS | {SIGNS_INTENT}]
     for language in LANGUAGES:
         ordinary += labelled(language)["ordinary"]
     alarms = [text for text in ordinary if assess(text).urgent]
     REPORT.append(f"triage, all ordinary messages: false alarms {len(alarms)}/{len(ordinary)}")
+    signs = [text for intent, text in examples if intent == SIGNS_INTENT]
+    REPORT.append(f"triage, questions about warning signs: alarms {sum(assess(t).urgent for t in signs)}/{len(signs)}")
     assert len(alarms) / len(ordinary) < MAX_ALARMS_ON_ORDINARY, alarms
 
 

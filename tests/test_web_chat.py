@@ -9,6 +9,7 @@ import pytest
 
 from knowledge.cards import knowledge
 from knowledge.render import country_question, render
+from messaging.notices import languages_offer
 from tests.conftest import Stack, counter, post
 
 MENU_PAYLOADS = ["/topic_rights", "/topic_mobility", "/topic_trafficking", "/topic_return", "/request_human"]
@@ -103,6 +104,23 @@ def test_short_ambiguous_messages_keep_the_language(stack: Stack, sender: str, r
         post(stack, sender, short)
     body = post(stack, sender, "/menu").json()
     assert strip_ids(body["messages"]) == [expected(responses, "utter_menu", "es")]
+
+
+def test_a_first_message_that_tells_no_language_gets_the_three_once(
+    stack: Stack, sender: str, responses: dict, redis_client
+) -> None:
+    body = post(stack, sender, "ok").json()
+    offer = languages_offer()
+    assert strip_ids(body["messages"]) == [
+        {"text": offer.text, "buttons": [{"title": b.title, "payload": b.payload} for b in offer.buttons]}
+    ]
+    assert redis_client.hget(f"hd:conv:web:{sender}", "language") is None  # nothing guessed, nothing stored
+    body = post(stack, sender, "hola, necesito ayuda").json()  # the next message tells it
+    assert strip_ids(body["messages"])[0]["text"].startswith(expected(responses, "utter_greet", "es")["text"][:20])
+    other = f"{sender}-2"
+    post(stack, other, "ok")
+    body = post(stack, other, "ok").json()  # offered once: then the assistant answers, in Romanian
+    assert body["messages"][0]["text"] != languages_offer().text
 
 
 def test_a_confident_message_in_another_language_switches(stack: Stack, sender: str, responses: dict) -> None:

@@ -1,0 +1,73 @@
+"""Every place name the helpdesk knows, as folded words: what must not decide a message's language.
+
+"¿Cuál es el horario del centro de Chișinău?" is Spanish: the ș and ă of the place name say nothing about the
+language of the sentence, nor do "Castellón", "Torino" or "Iași" typed without diacritics. The names come from
+the data files: the destination countries' cities and regions (knowledge/data/countries.yml, `places`), the
+counties, raions and towns of North-East Romania and Moldova (knowledge/data/centroids_approx.csv and
+knowledge/data/towns.yml) and the centres (knowledge/data/centres.yml). Country names are not here: "Spania",
+"Spagna" and "España" are words of their language.
+"""
+
+from __future__ import annotations
+
+import csv
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from core.languages import fold
+
+DATA = Path(__file__).parent / "data"
+
+
+def _names() -> set[str]:
+    found: set[str] = set()
+    countries = yaml.safe_load((DATA / "countries.yml").read_text(encoding="utf-8"))
+    for names in countries["places"].values():
+        found.update(names)
+    with (DATA / "centroids_approx.csv").open(encoding="utf-8") as f:
+        found.update(row["name"] for row in csv.DictReader(f))
+    towns = DATA / "towns.yml"
+    if towns.exists():
+        data = yaml.safe_load(towns.read_text(encoding="utf-8")) or {}
+        for key in ("towns", "communes"):
+            for unit_names in data.get(key, {}).values():
+                found.update(unit_names)
+    centres = yaml.safe_load((DATA / "centres.yml").read_text(encoding="utf-8"))
+    found.update(c["name"] for c in centres["centres"])
+    return found
+
+
+@cache
+def place_names() -> frozenset[tuple[str, ...]]:
+    """Each known place name as a tuple of folded words ("piatra", "neamt"), "mun." and hyphens dropped."""
+    spelled = set()
+    for name in _names():
+        base = name.replace("mun. ", "").replace("-", " ")
+        for variant in (base, base.replace("î", "â"), base.replace("â", "î")):
+            words = tuple(fold(variant).split())
+            if words:
+                spelled.add(words)
+    return frozenset(spelled)
+
+
+@cache
+def _longest() -> int:
+    return max(len(n) for n in place_names())
+
+
+def without_places(words: list[str]) -> list[str]:
+    """The folded `words` of a message with every place name taken out (the longest name first)."""
+    names, longest = place_names(), _longest()
+    kept: list[str] = []
+    i = 0
+    while i < len(words):
+        for n in range(min(longest, len(words) - i), 0, -1):
+            if tuple(words[i : i + n]) in names:
+                i += n
+                break
+        else:
+            kept.append(words[i])
+            i += 1
+    return kept

@@ -74,7 +74,7 @@ lock-rasa:
 clean:
 	rm -rf .venv .venv-rasa .venv-actions .rasa results .pytest_cache .ruff_cache
 
-.PHONY: register bench-channels
+.PHONY: register bench-channels bench-broadcast
 
 # Point the Telegram and Viber webhooks at PUBLIC_BASE_URL; prints what to set in the Twilio console.
 register: venvs
@@ -84,6 +84,9 @@ register: venvs
 bench-channels: venvs redis
 	.venv/bin/python bench/outbox_rate.py
 	.venv/bin/python bench/inbound_rate.py
+
+bench-broadcast: venvs redis
+	.venv/bin/python bench/broadcast.py
 
 .PHONY: inbox-user
 

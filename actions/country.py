@@ -17,7 +17,7 @@ from actions.answers import answer
 from actions.common import cards, language_of, send, signal
 from core.locales import text
 from knowledge.cards import COUNTRIES
-from knowledge.countries import mentioned
+from knowledge.countries import located, mentioned
 from knowledge.render import country_name, country_question
 
 
@@ -34,8 +34,9 @@ class ActionSetCountry(Action):
         """Read the country from the button or the text; ask again if there is none."""
         language = language_of(tracker)
         country = next(tracker.get_latest_entity_values("country"), None)
-        if country not in COUNTRIES:
-            country = mentioned(tracker.latest_message.get("text") or "")
+        if country not in COUNTRIES:  # where the text says the person is, else the one country it names
+            said = tracker.latest_message.get("text") or ""
+            country = located(said) or mentioned(said)
         if country is None:
             send(dispatcher, country_question(language))
             return []

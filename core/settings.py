@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     coalesce_seconds: float = Field(default=2.0, ge=0)  # fragments this close together are one turn
     max_webhook_bytes: int = Field(default=256 * 1024, ge=1024)
 
+    # Broadcasts (docs/broadcasts.md): the deployment's own short line in every alert, so that people can tell
+    # a genuine alert from an imitation (a name and a code word they learn from the centres, a web address).
+    broadcast_recognition: str = Field(default="Migrant Helpdesk", min_length=1, max_length=80)
+    broadcast_offer_on_start: bool = True  # offer the alerts after Telegram /start and Viber `subscribed`
+
     @property
     def retention_seconds(self) -> int:
         """RETENTION_DAYS in seconds: the TTL of every key that holds personal data."""

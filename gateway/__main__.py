@@ -1,6 +1,6 @@
 """Command line: `python -m gateway serve` runs the gateway (and the embedded worker);
-`python -m gateway worker` runs a worker and the messenger outbox senders alone (set EMBEDDED_WORKER=false
-on the gateways then); `python -m gateway register` points the Telegram and Viber webhooks at
+`python -m gateway worker` runs a worker, the messenger outbox senders and the campaign runner alone (set
+EMBEDDED_WORKER=false on the gateways then); `python -m gateway register` points the Telegram and Viber webhooks at
 PUBLIC_BASE_URL and prints what to configure in the Twilio console."""
 
 from __future__ import annotations
@@ -29,9 +29,11 @@ async def _run_worker() -> None:
     services = Services.build(get_settings())
     worker = services.worker()
     senders = services.senders()
+    runner = services.campaign_runner()
 
     def stop() -> None:
         worker.stop()
+        runner.stop()
         for sender in senders:
             sender.stop()
 
@@ -39,7 +41,7 @@ async def _run_worker() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop)
     try:
-        await asyncio.gather(worker.run(), *(sender.run() for sender in senders))
+        await asyncio.gather(worker.run(), runner.run(), *(sender.run() for sender in senders))
     finally:
         await services.aclose()
 

@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from channels.registry import MESSENGERS
 from core.settings import Settings, get_settings
 from gateway.body_limit import BodyLimit, BodyTooLarge, too_large
-from gateway.routers import health, messengers, web
+from gateway.routers import campaigns, health, messengers, web
 from gateway.services import Services
 from inbox.routes import router as inbox_router
 
@@ -37,11 +37,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         task = asyncio.create_task(worker.run()) if worker else None
         senders = services.senders() if settings.embedded_worker else []
         sending = [asyncio.create_task(sender.run()) for sender in senders]
+        runner = services.campaign_runner() if settings.embedded_worker else None
+        if runner:
+            sending.append(asyncio.create_task(runner.run()))
         try:
             yield
         finally:
             for sender in senders:
                 sender.stop()
+            if runner:
+                runner.stop()
             if worker and task:
                 worker.stop()
                 await asyncio.wait_for(task, timeout=settings.rasa_timeout_seconds + 5)
@@ -55,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_exception_handler(BodyTooLarge, too_large)
     app.include_router(inbox_router)
+    app.include_router(campaigns.router)
     app.include_router(web.router)  # before the messengers' /webhooks/{messenger}, which would take "web"
     app.include_router(messengers.router)
     app.include_router(health.router)

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from broadcasts.runner import CampaignRunner
+from broadcasts.wiring import BroadcastServices
 from channels.registry import build_channels, send_rate
 from core.settings import Settings
 from gateway.worker import Worker
@@ -36,6 +38,7 @@ class Services:
     outbox: Outbox
     channels: dict[str, Channel]
     handoff: HandoffServices
+    broadcasts: BroadcastServices
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -54,6 +57,7 @@ class Services:
         channels = build_channels(settings, redis)
         conversations = Conversations(redis, retention)
         delivery = Delivery(web_outbox, outbox, channels)
+        handoff = HandoffServices.build(settings, redis, conversations, delivery)
         return cls(
             settings=settings,
             redis=redis,
@@ -64,7 +68,16 @@ class Services:
             delivery=delivery,
             outbox=outbox,
             channels=channels,
-            handoff=HandoffServices.build(settings, redis, conversations, delivery),
+            handoff=handoff,
+            broadcasts=BroadcastServices.build(
+                settings,
+                redis,
+                conversations=conversations,
+                delivery=delivery,
+                outbox=outbox,
+                handoff=handoff,
+                channels=list(channels),
+            ),
         )
 
     def worker(self) -> Worker:
@@ -77,7 +90,12 @@ class Services:
             desk=self.handoff.desk,
             delivery=self.delivery,
             coalesce_seconds=self.settings.coalesce_seconds,
+            subscriptions=self.broadcasts.desk,
         )
+
+    def campaign_runner(self) -> CampaignRunner:
+        """The campaign runner (beside the worker and the outbox senders)."""
+        return self.broadcasts.runner()
 
     def senders(self) -> list[OutboxSender]:
         """One outbox sender per messenger channel that is on (they run beside the worker)."""

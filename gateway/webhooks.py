@@ -16,6 +16,8 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
+from core.languages import DEFAULT_LANGUAGE
+from core.messages import InboundMessage
 from gateway.services import Services
 from messaging import metrics
 from messaging.channel import BadPayload, Parsed, RawRequest
@@ -79,10 +81,21 @@ async def _apply_events(services: Services, name: str, parsed: Parsed) -> None:
         conversation_id = f"{name}:{event.user_id}"
         if event.kind == "unsubscribed":
             await services.conversations.set_unreachable(conversation_id, f"{name} {event.kind}")
+            await services.broadcasts.desk.platform_stop(conversation_id, f"{name} {event.kind}")
         elif event.kind == "subscribed":
             await services.conversations.register(conversation_id, name)
             if event.locale and not (await services.conversations.get(conversation_id)).language:
                 await services.conversations.touch(conversation_id, name, event.locale)
+            await _offer_alerts(services, name, event.user_id, conversation_id)
+
+
+async def _offer_alerts(services: Services, name: str, user_id: str, conversation_id: str) -> None:
+    """Viber `subscribed`: the alerts are offered in the person's language (unless they have them)."""
+    language = (await services.conversations.get(conversation_id)).language or DEFAULT_LANGUAGE
+    found = InboundMessage(name, user_id, "", kind="start")
+    offer = await services.broadcasts.desk.offer_if_new(found, language)
+    if offer:
+        await services.delivery.send(name, user_id, offer)
 
 
 def _answer(parsed: Parsed, duplicate: bool) -> Response:

@@ -19,6 +19,7 @@ import time
 import uuid
 from typing import Any
 
+from broadcasts.dialogue import SubscriptionDesk
 from core.messages import InboundMessage, OutboundMessage
 from handoff.desk import HandoffDesk
 from knowledge.cards import COUNTRIES
@@ -27,8 +28,8 @@ from messaging import metrics
 from messaging.conversations import Conversation, Conversations
 from messaging.delivery import Delivery, OutsideWindow, UnknownChannel
 from messaging.inbound_queue import Entry, InboundQueue
-from messaging.language import as_rasa_text, foreign_language, resolve
-from messaging.notices import foreign_notice, notice
+from messaging.language import as_rasa_text, foreign_language, resolve, undecided
+from messaging.notices import foreign_notice, languages_offer, notice
 from messaging.rasa_client import RasaClient, RasaReply, RasaUnavailable
 from messaging.web_outbox import WebOutbox
 from safety.alert import SAFETY_SIGNAL, hotline_message
@@ -43,6 +44,7 @@ _RETRY_FIRST_SECONDS = 0.5
 _RETRY_MAX_SECONDS = 5.0
 _WAIT_NOTICE_EVERY_SECONDS = 600
 _MAX_FRAGMENTS = 10  # at most this many fragments make one turn
+LANGUAGES_OFFERED_FOR_SECONDS = 30 * 86_400  # the three languages are offered once; then Romanian is the default
 
 
 class Worker:
@@ -58,6 +60,7 @@ class Worker:
         desk: HandoffDesk,
         delivery: Delivery | None = None,
         coalesce_seconds: float = 0.0,
+        subscriptions: SubscriptionDesk | None = None,
     ) -> None:
         self._queue = queue
         self._conversations = conversations
@@ -66,6 +69,7 @@ class Worker:
         self._delivery = delivery or Delivery(web_outbox)
         self._coalesce = coalesce_seconds  # messenger fragments this close together are one turn
         self._desk = desk  # cases and the inbox
+        self._subscriptions = subscriptions  # subscribing to alerts and leaving (broadcasts/dialogue.py)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._stopping = asyncio.Event()
         self.held: set[int] = set()
@@ -188,7 +192,11 @@ class Worker:
         started = time.perf_counter()
         conversation = await self._conversations.get(message.conversation_id)
         language, _ = resolve(conversation.language or message.locale, message.text, message.language)
-        await self._conversations.touch(message.conversation_id, message.channel, language)
+        # A first message that does not tell its language ("ok", "ciao") and no client hint: none is stored yet.
+        offer = message.kind == "text" and undecided(
+            conversation.language or message.locale, message.text, message.language
+        )
+        await self._conversations.touch(message.conversation_id, message.channel, None if offer else language)
         if message.kind == "location" and message.latitude is not None and message.longitude is not None:
             await self._conversations.set_location(message.conversation_id, message.latitude, message.longitude)
         alert, conversation = await self._safety_first(message, conversation, language)
@@ -207,7 +215,7 @@ class Worker:
             await self._signal(message, language, SAFETY_SIGNAL)
             await self._finish_early(message, started, "safety_alert")
             return True
-        if await self._answered_without_rasa(message, language, started):
+        if await self._answered_without_rasa(message, language, started, offer):
             return True
         reply = await self._ask_rasa_until_answered(entry, message, language, conversation.country)
         if reply is None:
@@ -216,6 +224,8 @@ class Worker:
         await self._desk.record(message.conversation_id, "bot", [m.text for m in reply.messages])
         for signal in reply.signals:  # after the replies: the user reads the bot's answer, then the handoff's
             await self._signal(message, language, signal)
+        if message.kind == "start" and self._subscriptions:  # Telegram /start: the alerts are offered
+            await self._deliver(message, await self._subscriptions.offer_if_new(message, language))
         total = time.perf_counter() - started
         metrics.WORKER_MESSAGES.labels(result="answered").inc()
         metrics.WORKER_OVERHEAD.observe(max(total - reply.seconds, 0.0))
@@ -224,10 +234,17 @@ class Worker:
             await self._web.finish(message.message_id, {"rasa": reply.seconds * 1000, "worker": total * 1000})
         return True
 
-    async def _answered_without_rasa(self, message: InboundMessage, language: str, started: float) -> bool:
+    async def _answered_without_rasa(
+        self, message: InboundMessage, language: str, started: float, offer_languages: bool = False
+    ) -> bool:
         """What Rasa need not see: a location or a file without text (a notice says it was noted, or that only
         text is understood yet), and a message in a language we do not speak (one short answer in it and in
-        ours, with the language buttons and a counsellor)."""
+        ours, with the language buttons and a counsellor); subscribing to alerts and leaving them (the
+        payloads /subscribe..., /unsubscribe, STOP / BASTA / BAJA and the leaving phrases)."""
+        if self._subscriptions and (answer := await self._subscriptions.answer(message, language)) is not None:
+            await self._deliver(message, answer)
+            await self._finish_early(message, started, "subscription")
+            return True
         if message.kind in ("location", "media") and not message.text.strip():
             kind = "location_saved" if message.kind == "location" else "media_only"
             await self._deliver(message, [notice(kind, language)])
@@ -237,6 +254,12 @@ class Worker:
         if foreign:
             await self._deliver(message, [foreign_notice(foreign)])
             await self._finish_early(message, started, "foreign")
+            return True
+        if offer_languages and await self._conversations.first_notice(
+            message.conversation_id, "languages", LANGUAGES_OFFERED_FOR_SECONDS
+        ):
+            await self._deliver(message, [languages_offer()])
+            await self._finish_early(message, started, "languages")
             return True
         return False
 
@@ -252,7 +275,8 @@ class Worker:
         alert = assess(message.text)
         if alert.urgent:
             metrics.SAFETY_ALERTS.inc()
-            await self._deliver(message, [hotline_message(language, conversation.country, message.text)])
+            foreign = foreign_language(message.text) if message.kind == "text" else None
+            await self._deliver(message, [hotline_message(language, conversation.country, message.text, foreign)])
         elif (here := located(message.text)) and here != conversation.country:
             await self._conversations.set_fields(message.conversation_id, country=here)
             conversation = dataclasses.replace(conversation, country=here)
@@ -268,11 +292,16 @@ class Worker:
         """Act on a signal for the gateway (a custom JSON reply from the assistant, or the safety triage).
 
         {"handoff": reason, "urgent": bool, "topic": id} opens a case (handoff/desk.py), {"privacy": "erase"}
-        erases the user's data; {"profile": ...} is stored by the assistant's side.
+        erases the user's data; {"profile": ...} is stored by the assistant's side; {"subscription": "offer"}
+        asks which alerts they want, {"subscription": "stop"} ends their subscription (broadcasts/dialogue.py).
         """
         profile = signal.get("profile")
         if isinstance(profile, dict) and profile.get("country") in COUNTRIES:
             await self._conversations.set_fields(message.conversation_id, country=profile["country"])
+            if self._subscriptions:
+                await self._subscriptions.refresh(message.conversation_id, language, profile["country"])
+        if self._subscriptions and signal.get("subscription"):
+            await self._deliver(message, await self._subscriptions.on_signal(message, language, signal))
         await self._desk.on_signal(message, language, signal)
 
     async def _ask_rasa_until_answered(

@@ -4,13 +4,15 @@ What goes: the gateway's conversation keys (`hd:conv:{conversation}` and its sub
 the web chat's message stream (`hd:web:out:{sender}`), the personal fields and timelines of the
 conversation's cases (open ones are closed with outcome "erased"), its entries in the old request log
 (`hd:handoff:requests`) and Rasa's tracker (`rasa:tracker:{conversation}` in database RASA_REDIS_DB;
-Rasa 3.6's RedisTrackerStore key is key_prefix + ":tracker:" + sender id). Subscriptions belong to the
-broadcasts issue, which erases them when it lands. Everything else expires after RETENTION_DAYS on its own.
+Rasa 3.6's RedisTrackerStore key is key_prefix + ":tracker:" + sender id), and whatever the layers above
+register in `also_erase` (broadcasts: the subscription and the person's entries in campaigns' lists).
+Everything else expires after RETENTION_DAYS on its own.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from redis.asyncio import Redis
 
@@ -45,6 +47,8 @@ class Eraser:
         self._cases = cases
         self._transcripts = transcripts
         self._events = events
+        # Erasers of the layers above (they cannot be imported here): called with the conversation id.
+        self.also_erase: list[Callable[[str], Awaitable[None]]] = []
 
     async def erase(self, conversation_id: str, channel: str, user_id: str) -> int:
         """Erase the conversation's data; the number of cases whose personal fields were erased."""
@@ -66,5 +70,7 @@ class Eraser:
         if stale:
             await self._redis.xdel(_LEGACY_REQUESTS, *stale)
         await self._rasa.delete(RASA_TRACKER_PREFIX + conversation_id)
+        for erase in self.also_erase:
+            await erase(conversation_id)
         log.info("erased a conversation's data on request (%d cases)", len(cases))
         return len(cases)

@@ -36,6 +36,9 @@ SHOTS = (
     else ROOT / "results" / "screenshots"
 )
 SHOTS.mkdir(parents=True, exist_ok=True)
+# Redis databases of the tests (one module at a time empties its own): 15/14 and 12/11 here, 13 the rasa
+# conversation tests, 10/9 the handoff and inbox tests, 8/7/6/5/3 the messenger tests, 4/2 and 1 the
+# broadcast tests; 0 is left to `make run`.
 GATEWAY_DB = 15
 RASA_DB = 14
 COLD_GATEWAY_DB = 12

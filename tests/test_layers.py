@@ -1,6 +1,6 @@
 """The folders are layers and their imports point one way only:
 
-    core ← knowledge ← safety ← messaging ← channels ← handoff ← inbox ← gateway ← ops
+    core ← knowledge ← safety ← messaging ← channels ← handoff ← inbox ← broadcasts ← gateway ← ops
 
 A package may import its own modules and those of the layers to its left, never one to its right. The
 action server (`actions/`, Python 3.10 beside Rasa) imports only `core` and `knowledge`. The test reads
@@ -15,7 +15,18 @@ import pytest
 
 from tests.conftest import ROOT
 
-LAYERS = ("core", "knowledge", "safety", "messaging", "channels", "handoff", "inbox", "gateway", "ops")
+LAYERS = (
+    "core",
+    "knowledge",
+    "safety",
+    "messaging",
+    "channels",
+    "handoff",
+    "inbox",
+    "broadcasts",
+    "gateway",
+    "ops",
+)
 ACTIONS_MAY_IMPORT = {"core", "knowledge", "actions"}
 PROJECT = {*LAYERS, "actions", "tests", "bench"}
 

@@ -43,10 +43,11 @@ from tests.figures import REPORT
 
 BLIND = ROOT / "tests" / "nlu_blind"
 SETS = {"first": BLIND, "second": BLIND / "second"}
-# The share right per set and language must not fall below these: the last measured share minus a margin.
+# The share right per set and language must not fall below these: the last measured share (2026-11-30: first
+# set 90.5%, 92.4%, 92.4%; second set 87.2%, 87.0%, 86.9%) minus about 3 points. The goal is 90% on the second.
 FLOOR = {
-    "first": {"ro": 0.72, "it": 0.70, "es": 0.70},
-    "second": {"ro": 0.70, "it": 0.70, "es": 0.70},
+    "first": {"ro": 0.87, "it": 0.89, "es": 0.89},
+    "second": {"ro": 0.84, "it": 0.84, "es": 0.84},
 }
 NEAR_DUPLICATE = 0.85
 MIN_WORDS = 4  # "hola" or "buenos dias" in both sets is no copy: only sentences are compared

@@ -76,7 +76,9 @@ def test_ordinary_messages_almost_never_raise_the_alarm() -> None:
     alarms = [text for text in ordinary if assess(text).urgent]
     REPORT.append(f"triage, all ordinary messages: false alarms {len(alarms)}/{len(ordinary)}")
     signs = [text for intent, text in examples if intent == SIGNS_INTENT]
-    REPORT.append(f"triage, questions about warning signs: alarms {sum(assess(t).urgent for t in signs)}/{len(signs)}")
+    REPORT.append(
+        f"triage, questions about warning signs: alarms {sum(assess(t).urgent for t in signs)}/{len(signs)}"
+    )
     assert len(alarms) / len(ordinary) < MAX_ALARMS_ON_ORDINARY, alarms
 
 

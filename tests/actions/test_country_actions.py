@@ -34,6 +34,11 @@ async def test_saying_where_one_works_sets_the_country() -> None:
     assert await run(ActionSetCountry(), said) == (noted("es", "ro"), [SlotSet("country", "es")])
 
 
+async def test_where_one_is_now_wins_over_a_country_one_worked_in() -> None:
+    said = tracker("am lucrat in Franta la struguri, acum sunt in Spania", "set_country", slots={"language": "ro"})
+    assert await run(ActionSetCountry(), said) == (noted("es", "ro"), [SlotSet("country", "es")])
+
+
 async def test_a_country_named_as_origin_is_not_where_the_user_is() -> None:
     said = tracker("sunt din Moldova", "set_country", slots={"language": "es"})
     assert await run(ActionSetCountry(), said) == ([country_question("es")], [])

@@ -78,6 +78,9 @@ def messenger_stack(model: Path, standins: StandIns) -> Iterator[LocalStack]:
         redis_sync.Redis(port=TEST_REDIS_PORT, db=db).flushdb()
     stack = make_stack(model, MESSENGER_GATEWAY_DB, MESSENGER_RASA_DB)
     configure(stack, channel_env(standins, stack.gateway))
+    # These tests count the replies to /start and Viber `subscribed`; the alerts' offer after them is tested in
+    # tests/test_broadcast_send.py.
+    configure(stack, {"BROADCAST_OFFER_ON_START": "false"})
     stack.start("actions", "rasa", "gateway")
     try:
         stack.wait_gateway()

@@ -147,6 +147,11 @@ def bitmap_key(name: str, value: str) -> str:
     return f"hd:sub:bm:{name}:{value}"
 
 
+def _filters_beside_channel(audience: Audience) -> list[tuple[str, list[str]]]:
+    """The audience's filters other than the channel that hold values: (name, values), in FILTERS order."""
+    return [(name, list(values)) for name in FILTERS if name != "channel" and (values := getattr(audience, name))]
+
+
 def split_member(member: str) -> tuple[str, str]:
     """(channel, user) of a member id."""
     channel, _, user = member.partition(":")
@@ -376,10 +381,7 @@ class Subscribers:
         values is stored in a temporary key); (keys, temporary keys)."""
         keys: list[str] = []
         temps: list[str] = []
-        for name in FILTERS:
-            values = getattr(audience, name)
-            if name == "channel" or not values:
-                continue
+        for name, values in _filters_beside_channel(audience):
             if len(values) == 1:
                 keys.append(index_key(name, values[0]))
                 continue
@@ -398,10 +400,7 @@ class Subscribers:
         temp = f"hd:sub:tmp:{uuid.uuid4().hex}"
         async with self._redis.pipeline(transaction=True) as pipe:
             groups: list[str] = []
-            for name in FILTERS:
-                values = getattr(audience, name)
-                if name == "channel" or not values:
-                    continue
+            for name, values in _filters_beside_channel(audience):
                 if len(values) == 1:
                     groups.append(bitmap_key(name, values[0]))
                     continue

@@ -88,13 +88,16 @@ async def _report(campaign_id: str) -> dict:
 def test_killed_mid_campaign_with_two_senders_nobody_twice_nobody_missed(standins: StandIns, workers) -> None:
     campaign_id = asyncio.run(_start_campaign())
     standins.telegram.delay = 0.05  # each send takes a while: the kill lands in the middle of one
-    first, _second = workers(), workers()  # two processes at once
+    first, second = workers(), workers()  # two processes at once
+    r = redis_sync.Redis(port=TEST_REDIS_PORT, db=DB, decode_responses=True)
     wait_until(lambda: len(standins.telegram.messages()) >= 80, 60, "nothing was sent")
-    first.send_signal(signal.SIGKILL)
-    first.wait(timeout=10)
+    # The process that holds the channel's outbox lease (its value is "host:pid:tag") is killed mid-send.
+    holder = int(r.get("hd:out:lease:telegram").split(":")[1])
+    victim = next(p for p in (first, second) if p.pid == holder)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait(timeout=10)
     assert len(standins.telegram.messages()) < PEOPLE
     workers()  # a third one starts, as after a restart
-    r = redis_sync.Redis(port=TEST_REDIS_PORT, db=DB, decode_responses=True)
     wait_until(lambda: r.hget(f"hd:camp:{campaign_id}", "state") == "done", 90, "the campaign did not finish")
 
     def settled() -> bool:
@@ -114,7 +117,8 @@ def test_killed_mid_campaign_with_two_senders_nobody_twice_nobody_missed(standin
     ]
     never = {str(8_000_000 + n) for n in range(PEOPLE)} - set(received)
     assert never <= set(unconfirmed)  # whoever got nothing was in flight at the kill, and is counted so
-    # In flight at the kill: the outbox's sends under way (at most 8 in parallel) and at most one being queued.
-    assert 1 <= report["total"]["unconfirmed"] <= 9
+    # In flight at the kill: the outbox's sends under way (at most 8 in parallel) and at most one being queued
+    # (usually one or more: a send takes longer than the interval between two; none if the kill fell between).
+    assert report["total"]["unconfirmed"] <= 9
     assert report["total"]["sent"] + report["total"]["unconfirmed"] == PEOPLE
     assert report["total"]["remaining"] == 0

@@ -153,7 +153,9 @@ def post_whatsapp(
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
     if auth_token is not None:
         signature = RequestValidator(auth_token).compute_signature(public_base + path, fields)
-        headers["X-Twilio-Signature"] = ("A" + signature[1:]) if forge else signature
+        # A forged signature differs in its first character (never equal to the real one: "A" would match 1 in 64).
+        forged = ("B" if signature.startswith("A") else "A") + signature[1:]
+        headers["X-Twilio-Signature"] = forged if forge else signature
     return httpx.post(f"{base}{path}", content=urlencode(fields).encode(), headers=headers, timeout=30)
 
 

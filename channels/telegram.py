@@ -1,11 +1,11 @@
-"""Telegram: webhooks verified by the secret token, parsed with python-telegram-bot, replies sent with its Bot.
+"""Telegram: webhooks verified by the secret token, read as typed updates, replies sent with python-telegram-bot.
 
 Owns the Redis keys `hd:tg:cb:{token}` (button payloads longer than Telegram's 64-byte callback_data).
 - Verify: `X-Telegram-Bot-Api-Secret-Token` equals TELEGRAM_WEBHOOK_SECRET (constant-time).
-- Parse: `Update.de_json`; private chats only. Text, `/start [payload]` (sent to Rasa as `/greet`; a payload
-  ro/it/es is a language choice), button presses (callback queries, answered in the webhook response),
-  shared locations, media (voice, audio, photo, video, document, sticker...), and `my_chat_member`
-  (kicked: the user blocked the bot; member: they are back).
+- Parse: the typed Update of channels/telegram_wire.py (a field of the wrong type is a 422); private chats
+  only. Text, `/start [payload]` (sent to Rasa as `/greet`; a payload ro/it/es is a language choice), button
+  presses (callback queries, answered in the webhook response), shared locations, media (voice, audio, photo,
+  video, document, sticker...), and `my_chat_member` (kicked: the user blocked the bot; member: they are back).
 - Send: `Bot.send_message` with an inline keyboard, through `TELEGRAM_API_URL`. 429 with retry_after,
   403 (blocked) and network errors become the outbox's SendError kinds.
 """
@@ -19,11 +19,13 @@ import hmac
 from typing import Any
 
 from redis.asyncio import Redis
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
 
 from channels.base import ChannelBase
+from channels.telegram_wire import Message, Update
+from channels.wire import read
 from core.languages import LANGUAGES, language_of
 from core.messages import InboundMessage, OutboundMessage
 from core.settings import Settings
@@ -69,10 +71,7 @@ class TelegramChannel(ChannelBase):
         data = json_body(request)
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             raise BadPayload("not a Telegram update: update_id missing", 422)
-        try:
-            update = Update.de_json(data, self._bot)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise BadPayload(f"malformed Telegram update: {type(exc).__name__}", 422) from exc
+        update = read(Update, data, "Telegram update")
         parsed = Parsed(dedupe_id=str(update.update_id))
         if update.my_chat_member:
             member = update.my_chat_member
@@ -99,7 +98,7 @@ class TelegramChannel(ChannelBase):
         if not payload:
             parsed.ignored = "button no longer known"
             return
-        user_id = str(chat.id if chat is not None else query.from_user.id)
+        user_id = str(chat.id if chat is not None else query.sender.id)
         parsed.messages.append(
             InboundMessage(
                 self.name,
@@ -107,7 +106,7 @@ class TelegramChannel(ChannelBase):
                 payload,
                 message_id=str(update.update_id),
                 kind="button",
-                locale=language_of(query.from_user.language_code),
+                locale=language_of(query.sender.language_code),
             )
         )
 
@@ -117,7 +116,7 @@ class TelegramChannel(ChannelBase):
             return
         base: dict[str, Any] = {
             "message_id": str(update_id),
-            "locale": language_of(message.from_user.language_code) if message.from_user else None,
+            "locale": language_of(message.sender.language_code) if message.sender else None,
         }
         user_id = str(message.chat.id)
         text = message.text or ""

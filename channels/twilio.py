@@ -13,7 +13,8 @@ Owns the Redis keys `hd:wa:*` (WhatsApp) and `hd:sms:*` (SMS):
   and the form fields; a missing header fails the check.
 - Parse: the form fields `MessageSid`, `From`, `Body`, `WaId`, `Latitude`/`Longitude`, `ButtonPayload`,
   `NumMedia`/`MediaContentType0` (`ProfileName` is not kept); the status callback's `MessageSid`,
-  `MessageStatus`, `ErrorCode` (21610: the user opted out).
+  `MessageStatus`, `ErrorCode` (21610: the user opted out; `To` must then be the user's address). Every form
+  value is a string: the addresses and coordinates are checked explicitly (422 when wrong).
 - Send: `client.messages.create_async` through TWILIO_API_URL, text split at 1600 characters, buttons as
   numbered options; WhatsApp templates by ContentSid + ContentVariables.
 """
@@ -151,26 +152,20 @@ class TwilioChannel(ChannelBase):
         parsed = Parsed(dedupe_id=f"status:{sid}:{raw}", response=_twiml())
         parsed.statuses.append(DeliveryStatus(sid, _STATUSES[raw], error))
         if error in STOP_CODES:
-            parsed.user_events.append(UserEvent(self._user(form.get("To", "")), "unsubscribed"))
+            parsed.user_events.append(UserEvent(self._address_user(form.get("To", ""), "To"), "unsubscribed"))
         return parsed
 
     async def _parse_message(self, sid: str, form: dict[str, str]) -> Parsed:
-        sender = form.get("From", "")
-        user_id = self._user(sender)
-        plain_number = self._address.prefix or user_id.startswith("+")  # SMS: an E.164 number, no prefix
-        if not sender.startswith(self._address.prefix) or not user_id or not plain_number:
-            raise BadPayload(f"From is not a {self._address.label} address", 422)
+        user_id = self._address_user(form.get("From", ""), "From")
+        location = _coordinates(form)  # checked before anything is stored
         parsed = Parsed(dedupe_id=sid, response=_twiml())
         base: dict[str, Any] = {"message_id": sid}
         body = form.get("Body", "")
         media_count = int(form.get("NumMedia", "0") or 0) if form.get("NumMedia", "0").isdigit() else 0
         if self.reply_window:
             await self._redis.set(f"{self._address.keys}:window:{user_id}", "1", ex=WINDOW_SECONDS)
-        if form.get("Latitude") and form.get("Longitude"):
-            try:
-                lat, lon = float(form["Latitude"]), float(form["Longitude"])
-            except ValueError as exc:
-                raise BadPayload("Latitude/Longitude are not numbers", 422) from exc
+        if location is not None:
+            lat, lon = location
             message = InboundMessage(self.name, user_id, "", kind="location", latitude=lat, longitude=lon, **base)
         elif form.get("ButtonPayload"):
             message = InboundMessage(self.name, user_id, form["ButtonPayload"], kind="button", **base)
@@ -278,10 +273,13 @@ class TwilioChannel(ChannelBase):
             "  (each message we send also names the status callback URL itself)"
         )
 
-    def _user(self, address: str) -> str:
-        """The user id (E.164 number) of a Twilio address of this type."""
+    def _address_user(self, address: str, field: str) -> str:
+        """The user id (E.164 number) of a Twilio address of this type; BadPayload 422 when it is none."""
         prefix = self._address.prefix
-        return address[len(prefix) :] if prefix and address.startswith(prefix) else address
+        user_id = address[len(prefix) :] if address.startswith(prefix) else ""
+        if not user_id or not (prefix or user_id.startswith("+")):  # SMS: an E.164 number, no prefix
+            raise BadPayload(f"{field} is not a {self._address.label} address", 422)
+        return user_id
 
     async def aclose(self) -> None:
         """Close the aiohttp session."""
@@ -309,6 +307,19 @@ def _form(body: bytes) -> dict[str, str] | None:
         return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False))
     except (UnicodeDecodeError, ValueError):
         return None
+
+
+def _coordinates(form: dict[str, str]) -> tuple[float, float] | None:
+    """A shared location's Latitude and Longitude: finite and within range, else BadPayload 422."""
+    if not (form.get("Latitude") and form.get("Longitude")):
+        return None
+    try:
+        lat, lon = float(form["Latitude"]), float(form["Longitude"])
+    except ValueError as exc:
+        raise BadPayload("Latitude/Longitude are not numbers", 422) from exc
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):  # also false for NaN
+        raise BadPayload("Latitude/Longitude are not coordinates", 422)
+    return lat, lon
 
 
 def _media_kind(content_type: str) -> str:

@@ -1,10 +1,11 @@
 """Viber: callbacks verified by their HMAC signature, messages sent with Viber's REST API (httpx).
 
 - Verify: `X-Viber-Content-Signature` is the hex HMAC-SHA256 of the raw body with VIBER_AUTH_TOKEN.
-- Parse: the events `message` (text, keyboard presses, location, picture/video/file/sticker as media),
-  `subscribed` (registers the user), `unsubscribed` (a stop signal), `conversation_started` (answered with
-  the welcome message in the HTTP response, as Viber requires), `delivered`, `seen`, `failed` (delivery
-  statuses), and `webhook` (Viber's check when the webhook is set). Others are acknowledged and ignored.
+- Parse: each event read as its typed model (channels/viber_wire.py; a wrong type is a 422): `message`
+  (text, keyboard presses, location, picture/video/file/sticker as media), `subscribed` (registers the
+  user), `unsubscribed` (a stop signal), `conversation_started` (answered with the welcome message in the
+  HTTP response, as Viber requires), `delivered`, `seen`, `failed` (delivery statuses), and `webhook`
+  (Viber's check when the webhook is set). Others are acknowledged and ignored.
 - Send: POST VIBER_API_URL/send_message with the `X-Viber-Auth-Token` header; buttons as a Viber keyboard
   of reply buttons. Errors come as a `status` in a 200 JSON body: 5 and 6 (not registered, not subscribed)
   are stop signals, 12 (too many requests) is retried.
@@ -20,6 +21,8 @@ import httpx
 from redis.asyncio import Redis
 
 from channels.base import ChannelBase
+from channels.viber_wire import Callback, MessageEvent, Status, Unsubscribed, UserOpened
+from channels.wire import read
 from core.languages import language_of
 from core.messages import InboundMessage, OutboundMessage
 from core.settings import Settings
@@ -41,6 +44,13 @@ STOP_STATUSES = frozenset({5, 6})  # receiverNotRegistered, receiverNotSubscribe
 RETRY_STATUSES = frozenset({12})  # tooManyRequests
 _MEDIA = {"picture": "photo", "video": "video", "file": "document", "sticker": "sticker", "contact": "contact"}
 _STATUS = {"delivered": "delivered", "seen": "read", "failed": "failed"}
+_EVENTS: dict[str, type[Callback]] = {
+    "message": MessageEvent,
+    "subscribed": UserOpened,
+    "conversation_started": UserOpened,
+    "unsubscribed": Unsubscribed,
+    **dict.fromkeys(_STATUS, Status),
+}
 
 
 class ViberChannel(ChannelBase):
@@ -76,57 +86,48 @@ class ViberChannel(ChannelBase):
         return hmac.compare_digest(expected.encode(), given.encode())
 
     async def parse(self, request: RawRequest) -> Parsed:
-        """One callback event."""
+        """One callback event, read as its typed model (channels/viber_wire.py)."""
         data = json_body(request)
         if not isinstance(data, dict) or not isinstance(data.get("event"), str):
             raise BadPayload("not a Viber callback: event missing", 422)
-        event = data["event"]
-        token = str(data.get("message_token", ""))
+        callback = read(_EVENTS.get(data["event"], Callback), data, "Viber callback")
+        event, token = callback.event, callback.token()
         parsed = Parsed(dedupe_id=f"{event}:{token}" if token else "")
-        if event == "message":
-            parsed.messages.append(self._message(data, token))
-        elif event == "conversation_started":
-            user = _user(data)
-            parsed.response = self._welcome(language_of(user.get("language")))
-        elif event == "subscribed":
-            user = _user(data)
-            parsed.user_events.append(UserEvent(str(user["id"]), "subscribed", language_of(user.get("language"))))
-        elif event == "unsubscribed":
-            parsed.user_events.append(UserEvent(_required(data, "user_id"), "unsubscribed"))
-        elif event in _STATUS:
-            parsed.statuses.append(
-                DeliveryStatus(_required(data, "message_token"), _STATUS[event], str(data.get("desc", "")))
-            )
+        if isinstance(callback, MessageEvent):
+            parsed.messages.append(self._message(callback, token))
+        elif isinstance(callback, UserOpened) and event == "conversation_started":
+            parsed.response = self._welcome(language_of(callback.user.language))
+        elif isinstance(callback, UserOpened):
+            user = callback.user
+            parsed.user_events.append(UserEvent(user.id, "subscribed", language_of(user.language)))
+        elif isinstance(callback, Unsubscribed):
+            parsed.user_events.append(UserEvent(callback.user_id, "unsubscribed"))
+        elif isinstance(callback, Status):
+            parsed.statuses.append(DeliveryStatus(token, _STATUS[event], callback.desc))
         else:
             parsed.ignored = f"event {event!r} not used"
         return parsed
 
-    def _message(self, data: dict[str, Any], token: str) -> InboundMessage:
-        sender = data.get("sender")
-        message = data.get("message")
-        if not isinstance(sender, dict) or not sender.get("id") or not isinstance(message, dict) or not token:
-            raise BadPayload("message event without sender.id, message or message_token", 422)
-        base: dict[str, Any] = {"message_id": token, "locale": language_of(sender.get("language"))}
-        user_id = str(sender["id"])
-        kind = message.get("type")
-        text = message.get("text") if isinstance(message.get("text"), str) else ""
+    def _message(self, callback: MessageEvent, token: str) -> InboundMessage:
+        sender, message = callback.sender, callback.message
+        base: dict[str, Any] = {"message_id": token, "locale": language_of(sender.language)}
+        kind = message.type
+        text = message.text or ""
         if kind == "location":
-            location = message.get("location") or {}
-            try:
-                lat, lon = float(location["lat"]), float(location["lon"])
-            except (KeyError, TypeError, ValueError) as exc:
-                raise BadPayload("location without lat/lon", 422) from exc
-            return InboundMessage(self.name, user_id, "", kind="location", latitude=lat, longitude=lon, **base)
+            if message.location is None:
+                raise BadPayload("location without lat/lon", 422)
+            lat, lon = message.location.lat, message.location.lon
+            return InboundMessage(self.name, sender.id, "", kind="location", latitude=lat, longitude=lon, **base)
         if kind in _MEDIA:
-            return InboundMessage(self.name, user_id, text, kind="media", media=_MEDIA[kind], **base)
+            return InboundMessage(self.name, sender.id, text, kind="media", media=_MEDIA[kind], **base)
         if kind in ("text", "url") or text:
-            text = text or str(message.get("media", ""))
+            text = text or message.media or ""
             if not text.strip():
                 raise BadPayload("empty text message", 422)
             return InboundMessage(
-                self.name, user_id, text, kind="button" if text.startswith("/") else "text", **base
+                self.name, sender.id, text, kind="button" if text.startswith("/") else "text", **base
             )
-        return InboundMessage(self.name, user_id, "", kind="media", media=str(kind), **base)
+        return InboundMessage(self.name, sender.id, "", kind="media", media=kind, **base)
 
     def _welcome(self, language: str | None) -> dict[str, Any]:
         """The welcome message Viber shows when a user opens the chat (sent as the HTTP response)."""
@@ -206,17 +207,3 @@ def _keyboard(message: OutboundMessage) -> dict[str, Any]:
         for b in message.buttons
     ]
     return {"Type": "keyboard", "DefaultHeight": False, "Buttons": buttons}
-
-
-def _user(data: dict[str, Any]) -> dict[str, Any]:
-    user = data.get("user")
-    if not isinstance(user, dict) or not user.get("id"):
-        raise BadPayload("event without user.id", 422)
-    return user
-
-
-def _required(data: dict[str, Any], key: str) -> str:
-    value = data.get(key)
-    if value in (None, ""):
-        raise BadPayload(f"{key} missing", 422)
-    return str(value)

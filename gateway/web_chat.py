@@ -10,12 +10,14 @@ so far, and the replies arrive later through GET /webhooks/web/messages, which t
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, field_validator
 
+from channels.wire import person_text
 from core.languages import LANGUAGES
 from core.messages import InboundMessage
 from gateway.services import Services
@@ -40,6 +42,12 @@ class WebMessageIn(BaseModel):
         if _CONTROL.search(value):
             raise ValueError("sender must not contain control characters")
         return value
+
+    @field_validator("text", mode="before")
+    @classmethod
+    def _storable_text(cls, value: object) -> object:
+        """A lone surrogate ("\\ud800" in the JSON) becomes U+FFFD: the message is kept and can be stored."""
+        return person_text(value) if isinstance(value, str) else value
 
     @field_validator("language")
     @classmethod
@@ -71,12 +79,16 @@ def _error(status: int, reason: str, details: list[str] | None = None) -> WebRes
 
 def parse(raw: bytes, max_text_chars: int) -> WebMessageIn | WebResult:
     """The posted message, or the 4xx answer that says what is wrong with it."""
+    try:  # the standard parser, which keeps a lone surrogate escape (pydantic's JSON parser refuses it)
+        data = json.loads(raw)
+    except ValueError:
+        return _error(400, "body is not valid JSON")
+    except RecursionError:
+        return _error(400, "body is not valid JSON: nested too deeply")
     try:
-        posted = WebMessageIn.model_validate_json(raw)
+        posted = WebMessageIn.model_validate(data)
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
-        if any(e["type"] == "json_invalid" for e in errors):
-            return _error(400, "body is not valid JSON")
         details = [f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in errors]
         return _error(422, "invalid message", details)
     if len(posted.text) > max_text_chars:

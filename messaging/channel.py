@@ -143,11 +143,14 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 
 
 def json_body(request: RawRequest) -> object:
-    """The request's body as JSON; BadPayload (400) when it is not JSON."""
+    """The request's body as JSON; BadPayload (400) when it is not JSON, or nested deeper than the parser's
+    recursion allows (hundreds of levels; the platforms nest a few)."""
     try:
         return json.loads(request.body)
     except ValueError as exc:
         raise BadPayload("body is not valid JSON") from exc
+    except RecursionError as exc:
+        raise BadPayload("body is not valid JSON: nested too deeply") from exc
 
 
 def split_text(text: str, limit: int) -> list[str]:

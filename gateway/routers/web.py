@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import AfterValidator
 
 from core.languages import LANGUAGES
 from core.locales import text
@@ -20,6 +21,19 @@ from gateway.services import MAX_BLOCK_SECONDS, Services
 router = APIRouter()
 STATIC = Path(__file__).resolve().parent.parent / "static"
 ServicesDep = Annotated[Services, Depends(services_of)]
+_STREAM_PART_MAX = 2**64 - 1
+
+
+def _stream_id(value: str) -> str:
+    """A cursor Redis takes as an exclusive start: two numbers below 2**64, not the largest id (else a 422,
+    where Redis would refuse it with an error)."""
+    ms, seq = (int(part) for part in value.split("-"))
+    if max(ms, seq) > _STREAM_PART_MAX or ms == seq == _STREAM_PART_MAX:
+        raise ValueError("after must be a message id: two numbers below 2^64")
+    return value
+
+
+Cursor = Annotated[str, Query(pattern=r"^\d{1,20}-\d{1,20}$"), AfterValidator(_stream_id)]
 
 
 @router.post("/webhooks/web")
@@ -38,7 +52,7 @@ async def web_webhook(
 async def web_messages(
     services: ServicesDep,
     sender: str = Query(min_length=1, max_length=128),
-    after: str = Query(default="0-0", pattern=r"^\d+-\d+$"),
+    after: Cursor = "0-0",
     wait: float = Query(default=0, ge=0, le=MAX_BLOCK_SECONDS),
 ) -> JSONResponse:
     """Messages for a web user after a cursor; with `wait`, long-polls up to that many seconds."""

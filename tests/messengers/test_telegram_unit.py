@@ -3,8 +3,9 @@ webhook request and what verify and parse make of it, or an outbound message and
 render makes of it. The updates are the stand-ins' own (tests/standins/platforms.py), so these tests and the
 end-to-end ones speak the same wire format. Real Redis (the callback tokens), no network, nothing patched.
 
-Rows marked xfail are malformed updates the channel does not yet refuse with a 4xx (issue 13): they raise
-AttributeError (a 500) or are accepted with a value of the wrong type.
+A row given `defect=` is a strict xfail: a known defect, until it is fixed. Issue 13's rows (a field of the
+wrong type, a missing object, deep nesting, lone surrogates) pass: the update is read as the typed objects of
+channels/telegram_wire.py; tests/messengers/test_channel_hostile.py posts the refused rows to the real gateway.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from tests.standins.platforms import tg_callback, tg_member, tg_message
 
 CHAT = 700_100_001
 PATH = "/webhooks/telegram"
-ISSUE_13 = "issue 13: a malformed update must be refused with a 4xx"
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -119,6 +119,15 @@ PRESS_GROUP = changed(
 )
 PRESS_FORGOTTEN = tg_callback(CHAT, "t:" + "0" * 24)
 PRESS_NO_MESSAGE = without(tg_callback(CHAT, "/menu", "es"), "callback_query", "message")
+
+NAN, INF = float("nan"), float("inf")  # json.dumps writes NaN and Infinity, which json.loads reads
+BUTTON_MESSAGE_ABC = {**PRESS["callback_query"]["message"], "chat": {"id": "abc", "type": "private"}}
+DEEP = b'{"update_id": 1, "message": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+DEEP_INSIDE = json.dumps(TEXT)[:-2].encode() + b', "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}}"
+LONE = tg_message(CHAT, "a\ud800b \ud83d\ude00", "ro")  # a lone surrogate, then a valid pair (an emoji)
+LONE_CAPTION = changed(PHOTO, "message", caption="\udc00 busta")
+LONE_PRESS = tg_callback(CHAT, "/menu\udfff")
+LONE_LANGUAGE = tg_message(CHAT, "Bună", "\ud800")
 
 
 def member(status: str) -> dict[str, Any]:
@@ -221,30 +230,78 @@ WEBHOOKS = [
     row("message without a date", without(TEXT, "message", "date"), Refused(422)),
     row("chat without an id", changed(TEXT, "message", chat={"type": "private"}), Refused(422)),
     row("voice a string", tg_message(CHAT, None, voice="v1"), Refused(422)),
-    row("message without a chat", without(TEXT, "message", "chat"), Refused(422), defect=ISSUE_13),
-    row("text a number", changed(TEXT, "message", text=5), Refused(422), defect=ISSUE_13),
-    row("chat id a string", changed(TEXT, "message", chat=NAMED_CHAT), Refused(422), defect=ISSUE_13),
+    row("message without a chat", without(TEXT, "message", "chat"), Refused(422)),
+    row("text a number", changed(TEXT, "message", text=5), Refused(422)),
+    row("chat id a string", changed(TEXT, "message", chat=NAMED_CHAT), Refused(422)),
     row(
         "language_code a number",
         changed(TEXT, "message", **{"from": {"id": CHAT, "is_bot": False, "first_name": "A", "language_code": 7}}),
         Refused(422),
-        defect=ISSUE_13,
     ),
     row(
         "latitude not a number",
         tg_message(CHAT, None, location={"latitude": "north", "longitude": 27.6}),
         Refused(422),
-        defect=ISSUE_13,
     ),
-    row("button press without from", without(PRESS, "callback_query", "from"), Refused(422), defect=ISSUE_13),
-    row("button data a number", changed(PRESS, "callback_query", data=5), Refused(422), defect=ISSUE_13),
+    row("button press without from", without(PRESS, "callback_query", "from"), Refused(422)),
+    row("button data a number", changed(PRESS, "callback_query", data=5), Refused(422)),
     row(
         "member change without new_chat_member",
         without(BLOCKED, "my_chat_member", "new_chat_member"),
         Refused(422),
-        defect=ISSUE_13,
     ),
-    row("member change without chat", without(BLOCKED, "my_chat_member", "chat"), Refused(422), defect=ISSUE_13),
+    row("member change without chat", without(BLOCKED, "my_chat_member", "chat"), Refused(422)),
+    row("caption a number", changed(PHOTO, "message", caption=5), Refused(422, "caption")),
+    row("caption an object", changed(PHOTO, "message", caption={"text": "busta"}), Refused(422, "caption")),
+    row(
+        "language_code a list in a button press",
+        changed(PRESS, "callback_query", **{"from": {**PRESS["callback_query"]["from"], "language_code": ["it"]}}),
+        Refused(422, "language_code"),
+    ),
+    row("chat id abc", changed(TEXT, "message", chat={"id": "abc", "type": "private"}), Refused(422, "chat.id")),
+    row("chat id a float", changed(TEXT, "message", chat={"id": 1.5, "type": "private"}), Refused(422, "chat.id")),
+    row("chat id over 64 bits", changed(TEXT, "message", chat={"id": 2**64, "type": "private"}), Refused(422)),
+    row("chat id true", changed(TEXT, "message", chat={"id": True, "type": "private"}), Refused(422)),
+    row("button's chat id abc", changed(PRESS, "callback_query", message=BUTTON_MESSAGE_ABC), Refused(422)),
+    row("button id a number", changed(PRESS, "callback_query", id=5), Refused(422)),
+    row("button id a lone surrogate", changed(PRESS, "callback_query", id="\ud800"), Refused(422)),
+    row("latitude NaN", tg_message(CHAT, None, location={"latitude": NAN, "longitude": 27.6}), Refused(422)),
+    row("longitude Infinity", tg_message(CHAT, None, location={"latitude": 47.1, "longitude": INF}), Refused(422)),
+    row("latitude 91", tg_message(CHAT, None, location={"latitude": 91, "longitude": 27.6}), Refused(422)),
+    row("photo not a list", changed(PHOTO, "message", photo={"file_id": "p1"}), Refused(422, "photo")),
+    row("update_id negative", {**TEXT, "update_id": -1}, Refused(422, "update_id")),
+    row("nested 100,000 deep", DEEP, Refused(400, "nested too deeply")),
+    row("nested deep inside the message", DEEP_INSIDE, Refused(400, "nested too deeply")),
+    # -- lone UTF-16 surrogates (a broken client): the text is kept with U+FFFD in their place
+    row("text with a lone surrogate", LONE, message(LONE, "a\ufffdb \U0001f600", locale="ro")),
+    row(
+        "caption with a lone surrogate",
+        LONE_CAPTION,
+        message(LONE_CAPTION, "\ufffd busta", kind="media", media="photo", locale="it"),
+    ),
+    row(
+        "button data with a lone surrogate",
+        LONE_PRESS,
+        Parsed(
+            dedupe_id=str(LONE_PRESS["update_id"]),
+            messages=[
+                InboundMessage(
+                    "telegram",
+                    str(CHAT),
+                    "/menu\ufffd",
+                    message_id=str(LONE_PRESS["update_id"]),
+                    kind="button",
+                    locale="ro",
+                )
+            ],
+            response=answered(LONE_PRESS),
+        ),
+    ),
+    row(
+        "language_code a lone surrogate: no locale",
+        LONE_LANGUAGE,
+        message(LONE_LANGUAGE, "Bună", locale=None),
+    ),
 ]
 
 

@@ -3,7 +3,9 @@ callback and what verify and parse make of it, or an outbound message and the se
 makes of it. The callbacks are the stand-ins' own (tests/standins/platforms.py), signed as Viber signs them
 (hex HMAC-SHA256 of the body). No network, nothing patched.
 
-Rows marked xfail are malformed callbacks the channel does not yet refuse with a 4xx (issue 13).
+A row given `defect=` is a strict xfail: a known defect, until it is fixed. Issue 13's rows (a field of the
+wrong type, NaN, deep nesting, lone surrogates) pass: each event is read as its typed model of
+channels/viber_wire.py; tests/messengers/test_channel_hostile.py posts the refused rows to the real gateway.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ from tests.standins.viber import sign
 USER = "01234567890A=="
 PATH = "/webhooks/viber"
 BOT = {"name": "Helpdesk"}
-ISSUE_13 = "issue 13: a malformed callback must be refused with a 4xx"
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -117,6 +118,16 @@ SEEN = vb_event("seen", USER)
 FAILED = vb_event("failed", USER, desc="receiver is not subscribed")
 WEBHOOK = vb_event("webhook", USER)
 CLIENT_STATUS = vb_event("client_status", USER)
+NAN, INF = float("nan"), float("inf")  # json.dumps writes NaN and Infinity, which json.loads reads
+DEEP = b'{"event": "message", "message": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+LONE = vb_message(USER, {"type": "text", "text": "a\ud800b \ud83d\ude00"})  # lone, then a valid pair
+LONE_DESC = vb_event("failed", USER, desc="\udfff")
+
+
+def located(lat: float, lon: float) -> dict[str, Any]:
+    """A location message with these coordinates."""
+    return vb_message(USER, {"type": "location", "location": {"lat": lat, "lon": lon}})
+
 
 WEBHOOKS = [
     # -- messages
@@ -197,15 +208,35 @@ WEBHOOKS = [
         "latitude nan",
         request(vb_message(USER, {"type": "location", "location": {"lat": "nan", "lon": 27.6}})),
         Refused(422),
-        defect=ISSUE_13,
     ),
     row(
         "unsubscribed, user_id an object",
         request(changed(UNSUBSCRIBED, user_id={"id": USER})),
         Refused(422),
-        defect=ISSUE_13,
     ),
-    row("message_token a list", request(changed(TEXT, message_token=[1])), Refused(422), defect=ISSUE_13),
+    row("message_token a list", request(changed(TEXT, message_token=[1])), Refused(422)),
+    row("message_token over 64 bits", request(changed(TEXT, message_token=2**64)), Refused(422)),
+    row("message_token negative", request(changed(DELIVERED, message_token=-1)), Refused(422)),
+    row("latitude NaN (a number)", request(located(NAN, 27.6)), Refused(422, "lat")),
+    row("longitude Infinity", request(located(47.1, INF)), Refused(422, "lon")),
+    row("longitude 181", request(located(47.1, 181)), Refused(422, "lon")),
+    row("sender id a number", request(changed(TEXT, sender={"id": 5, "language": "ro"})), Refused(422, "sender")),
+    row(
+        "sender id with a lone surrogate", request(changed(TEXT, sender={"id": "\ud800"})), Refused(422, "sender")
+    ),
+    row("sender language a number", request(changed(TEXT, sender={"id": USER, "language": 7})), Refused(422)),
+    row("message type a number", request(vb_message(USER, {"type": 1, "text": "x"})), Refused(422, "type")),
+    row("a link whose URL is a list", request(vb_message(USER, {"type": "url", "media": ["x"]})), Refused(422)),
+    row("event with a lone surrogate", request(changed(CLIENT_STATUS, event="\udc00")), Refused(422, "event")),
+    row("failed, desc a number", request(changed(FAILED, desc=5)), Refused(422, "desc")),
+    row("nested 100,000 deep", request(DEEP), Refused(400, "nested too deeply")),
+    # -- lone UTF-16 surrogates (a broken client): the text is kept with U+FFFD in their place
+    row("text with a lone surrogate", request(LONE), message(LONE, "a\ufffdb \U0001f600")),
+    row(
+        "failed, desc with a lone surrogate",
+        request(LONE_DESC),
+        of(LONE_DESC, statuses=[DeliveryStatus(str(LONE_DESC["message_token"]), "failed", "\ufffd")]),
+    ),
 ]
 
 

@@ -3,7 +3,9 @@ each row a raw webhook request and what verify and parse make of it, or an outbo
 render makes of it. The form posts are the stand-ins' own (tests/standins/platforms.py), signed with twilio's
 RequestValidator as Twilio signs them. Real Redis (the 24-hour window, the numbered options), no network.
 
-Rows marked xfail are malformed posts the channel does not yet refuse with a 4xx (issue 13).
+A row given `defect=` is a strict xfail: a known defect, until it is fixed. Issue 13's rows (coordinates that
+are no numbers or out of range, a stop signal without its address) pass; tests/messengers/test_channel_hostile.py
+posts the refused rows to the real gateway.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from twilio.request_validator import RequestValidator
 
 from channels.twilio import EMPTY_TWIML, TEXT_LIMIT, WHATSAPP, TwilioChannel
 from core.messages import Button, InboundMessage, OutboundMessage
-from messaging.channel import DeliveryStatus, Parsed, RawRequest, UserEvent
+from messaging.channel import BadPayload, DeliveryStatus, Parsed, RawRequest, UserEvent
 from tests.messengers.conftest import TWILIO_TOKEN, WA_FROM, Refused, check_webhook, twilio_channel
 from tests.standins.platforms import wa_message, wa_status
 
@@ -28,7 +30,6 @@ PUBLIC = "https://helpdesk.example.org"
 PATH = "/webhooks/whatsapp"
 STATUS_PATH = "/webhooks/whatsapp/status"
 PHONE = "+40700100001"
-ISSUE_13 = "issue 13: a malformed post must be refused with a 4xx"
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -162,13 +163,22 @@ WEBHOOKS = [
         request(without(DELIVERED, "MessageStatus", "SmsStatus"), STATUS_PATH),
         Refused(422, "MessageStatus"),
     ),
-    row("latitude nan", request({**LOCATION, "Latitude": "nan"}), Refused(422), defect=ISSUE_13),
+    row("latitude nan", request({**LOCATION, "Latitude": "nan"}), Refused(422)),
     row(
         "opted out without To: a stop signal for nobody",
         request(without(OPTED_OUT, "To"), STATUS_PATH),
-        Refused(422),
-        defect=ISSUE_13,
+        Refused(422, "To"),
     ),
+    row("latitude inf", request({**LOCATION, "Latitude": "inf"}), Refused(422, "Latitude")),
+    row("longitude -NaN", request({**LOCATION, "Longitude": "-nan"}), Refused(422, "Longitude")),
+    row("latitude 90.5", request({**LOCATION, "Latitude": "90.5"}), Refused(422, "Latitude")),
+    row("longitude 1e400", request({**LOCATION, "Longitude": "1e400"}), Refused(422, "Longitude")),
+    row(
+        "opted out, To not a WhatsApp address",
+        request({**OPTED_OUT, "To": PHONE}, STATUS_PATH),
+        Refused(422, "To"),
+    ),
+    row("opted out, To without a number", request({**OPTED_OUT, "To": "whatsapp:"}, STATUS_PATH), Refused(422)),
 ]
 
 
@@ -177,6 +187,16 @@ async def test_webhook(
     channel: TwilioChannel, raw: RawRequest, verified: bool, expected: Parsed | Refused | None
 ) -> None:
     await check_webhook(channel, raw, verified, expected)
+
+
+async def test_a_refused_location_opens_no_window(channel: TwilioChannel, unit_redis: Redis) -> None:
+    phone = "+40700100005"
+    refused = wa_message(phone, "", Latitude="nan", Longitude="27.6")
+    with pytest.raises(BadPayload):
+        await channel.parse(request(refused))
+    assert not await unit_redis.exists(f"hd:wa:window:{phone}")
+    await channel.parse(request({**refused, "Latitude": "47.1"}))
+    assert await unit_redis.exists(f"hd:wa:window:{phone}")
 
 
 async def test_a_message_opens_the_24_hour_window_and_a_status_does_not(

@@ -16,6 +16,8 @@ Owns the Redis keys:
 - `hd:camp:{id}:n`: hash `{channel}|{language}|{status}` → count (no personal data).
 - `hd:camp:{id}:st`: hash outbound id → `{channel}|{language}|{status}` last seen; `hd:camp:{id}:open`: set of
   outbound ids whose status may still change.
+- `hd:camp:{id}:changed`: set of outbound ids whose status changed since the runner last looked (the outbox
+  adds them: `notify` in messaging/outbox.py).
 - `hd:camps:tracking`: sorted set of campaigns whose statuses are followed, until when.
 - `hd:camp:runner:{name}`: a live runner's heartbeat (10 s).
 The people's keys (todo, pending, done) expire RETENTION_DAYS after the campaign ends.
@@ -49,6 +51,7 @@ TICK_SECONDS = 0.25
 TRACK_SECONDS = 3 * 24 * 3600  # delivery and read reports are followed this long after the end
 _MAX_CLAIM = 200
 _TRACK_BATCH = 2000
+SWEEP_SECONDS = 30.0  # how often every open message's status is read again (changes come named by the outbox)
 _FINAL = ("read", "failed", "unconfirmed")
 _STATUS = {
     "queued": "queued",
@@ -122,6 +125,11 @@ return changed
 """
 
 
+def changed_key(campaign_id: str) -> str:
+    """The set the outbox adds a campaign's outbound ids to when their status changes."""
+    return f"hd:camp:{campaign_id}:changed"
+
+
 def todo_key(campaign_id: str, channel: str) -> str:
     """The set of people still to send a campaign to on one channel."""
     return f"hd:camp:{campaign_id}:todo:{channel}"
@@ -163,6 +171,7 @@ class CampaignRunner:
         self._track = redis.register_script(_TRACK)
         self._beat_at = 0.0
         self._cursors: dict[str, int] = {}
+        self._swept_at = 0.0
 
     def stop(self) -> None:
         """Finish the person in hand, then stop."""
@@ -330,13 +339,17 @@ class CampaignRunner:
     ) -> str:
         """The one outbox call; the first outbound id."""
         if template is not None:
-            ids = await self._delivery.send_template(channel, user, template.sid, template.variables, lane="bulk")
+            ids = await self._delivery.send_template(
+                channel, user, template.sid, template.variables, lane="bulk", notify=changed_key(campaign.id)
+            )
         else:
             chosen = campaign.text_for(language)
             assert chosen is not None
             message = alert_message(campaign, chosen[0], chosen[1], self._recognition)
             reply_to = f"campaign:{campaign.id}"
-            ids = await self._delivery.send(channel, user, [message], lane="bulk", reply_to=reply_to)
+            ids = await self._delivery.send(
+                channel, user, [message], lane="bulk", reply_to=reply_to, notify=changed_key(campaign.id)
+            )
         return ids[0] if ids else ""
 
     async def _record(
@@ -404,7 +417,7 @@ class CampaignRunner:
     async def expire_people(self, campaign_id: str) -> None:
         """The campaign's per-person keys expire RETENTION_DAYS from now (it ended)."""
         async with self._redis.pipeline(transaction=False) as pipe:
-            for suffix in ("done", "pending", *(f"todo:{c}" for c in CHANNELS)):
+            for suffix in ("done", "pending", "changed", *(f"todo:{c}" for c in CHANNELS)):
                 pipe.expire(f"hd:camp:{campaign_id}:{suffix}", self._ttl)
             await pipe.execute()
 
@@ -412,19 +425,33 @@ class CampaignRunner:
 
     async def _follow_statuses(self) -> None:
         now = time.time()
+        sweep = now - self._swept_at >= SWEEP_SECONDS
+        if sweep:
+            self._swept_at = now
         for raw_id, until in await self._redis.zrange("hd:camps:tracking", 0, -1, withscores=True):
             campaign_id = raw_id.decode()
             if until < now:
                 await self._redis.zrem("hd:camps:tracking", campaign_id)
-                await self._redis.delete(f"hd:camp:{campaign_id}:open")
+                await self._redis.delete(f"hd:camp:{campaign_id}:open", changed_key(campaign_id))
                 continue
-            await self.follow(campaign_id)
+            await self.follow(campaign_id, sweep=sweep)
 
-    async def follow(self, campaign_id: str) -> int:
-        """Bring one campaign's status counts up to date with the outbox's records (a batch per call)."""
+    async def follow(self, campaign_id: str, *, sweep: bool = True) -> int:
+        """Bring one campaign's status counts up to date with the outbox's records: the messages whose status
+        changed since the last call (the outbox names them), and with `sweep` a batch of every message whose
+        status may still change (a change the runner had not yet recorded the message for, a record expired)."""
+        ids = await self._redis.spop(changed_key(campaign_id), _TRACK_BATCH) or []
+        changed = await self._apply_statuses(campaign_id, ids)
+        if sweep:
+            open_key = f"hd:camp:{campaign_id}:open"
+            cursor, ids = await self._redis.sscan(open_key, self._cursors.get(campaign_id, 0), count=_TRACK_BATCH)
+            self._cursors[campaign_id] = int(cursor)
+            changed += await self._apply_statuses(campaign_id, ids)
+        return changed
+
+    async def _apply_statuses(self, campaign_id: str, ids: list[bytes]) -> int:
+        """Count the outbox's current status of these messages in the campaign's figures."""
         open_key = f"hd:camp:{campaign_id}:open"
-        cursor, ids = await self._redis.sscan(open_key, self._cursors.get(campaign_id, 0), count=_TRACK_BATCH)
-        self._cursors[campaign_id] = int(cursor)
         if not ids:
             return 0
         async with self._redis.pipeline(transaction=False) as pipe:

@@ -55,8 +55,10 @@ class Delivery:
         *,
         reply_to: str = "",
         lane: str = "reply",
+        notify: str = "",
     ) -> list[str]:
         """Queue `messages` for one user on `channel`, in order; the outbound message ids (none for the web).
+        `notify`: see Outbox.enqueue.
 
         Raises UnknownChannel if that channel is off, OutsideWindow for WhatsApp outside the 24-hour window.
         """
@@ -72,7 +74,7 @@ class Delivery:
             raise OutsideWindow(channel, user_id)
         payloads = [p for message in messages for p in await handler.render(user_id, message)]
         assert self._outbox is not None
-        return await self._outbox.enqueue(channel, user_id, payloads, lane=lane, reply_to=reply_to)
+        return await self._outbox.enqueue(channel, user_id, payloads, lane=lane, reply_to=reply_to, notify=notify)
 
     async def send_template(
         self,
@@ -82,6 +84,7 @@ class Delivery:
         variables: dict[str, str] | None = None,
         *,
         lane: str = "reply",
+        notify: str = "",
     ) -> list[str]:
         """Queue an approved WhatsApp template (Twilio Content API: `template` is the ContentSid, `variables`
         its ContentVariables, e.g. {"1": "Maria"}); allowed outside the 24-hour window. ValueError on other
@@ -89,7 +92,7 @@ class Delivery:
         handler = self._channel(channel)
         payloads = await handler.render_template(user_id, template, variables or {})
         assert self._outbox is not None
-        return await self._outbox.enqueue(channel, user_id, payloads, lane=lane)
+        return await self._outbox.enqueue(channel, user_id, payloads, lane=lane, notify=notify)
 
     def has_reply_window(self, channel: str) -> bool:
         """Whether the channel limits free text to a window after the user's last message (WhatsApp)."""

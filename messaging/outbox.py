@@ -5,7 +5,8 @@ Owns the Redis keys `hd:out:*` (except `hd:out:rate:*`, messaging/send_rate.py):
 - `hd:out:{channel}:{lane}`: a stream per channel and lane ("reply" before "bulk"), one entry per API
   payload; an entry is deleted once its message is sent or has finally failed.
 - `hd:out:msg:{id}`: one hash per outbound message: channel, user, lane, status (queued, sending,
-  retrying, sent, delivered, read, failed, unconfirmed), the platform's message id, the error, attempts.
+  retrying, sent, delivered, read, failed, unconfirmed), the platform's message id, the error, attempts,
+  and `notify`: a set of the caller's that the message's id is added to on each status change (campaigns).
 - `hd:out:pid:{channel}:{platform id}`: the platform's message id → our id, for status callbacks.
 - `hd:out:lease:{channel}`: the process that sends on a channel now (one at a time keeps each user's
   messages in order; the rate is shared anyway).
@@ -24,6 +25,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import os
 import socket
 import time
@@ -48,6 +50,7 @@ GROUP = "senders"
 CONSUMER = "sender"
 LEASE_MS = 10_000
 _BATCH = 50
+_PLATFORM_SECONDS = 2.0  # the platform latency the send concurrency is sized for
 _FINAL = frozenset({"sent", "delivered", "read", "failed", "undelivered", "unconfirmed"})
 
 # Status updates only move forward (a late "sent" never hides "delivered"); the sender's own
@@ -61,6 +64,8 @@ if ARGV[5] ~= '1' and (rank[ARGV[1]] or 0) <= (rank[current] or 0) then return 0
 redis.call('HSET', KEYS[1], 'status', ARGV[1], 'updated_at', ARGV[4])
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'platform_id', ARGV[2]) end
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'error', ARGV[3]) end
+local notify = redis.call('HGET', KEYS[1], 'notify')
+if notify and notify ~= '' then redis.call('SADD', notify, ARGV[6]) end
 return 1
 """
 
@@ -101,8 +106,10 @@ class Outbox:
         *,
         lane: str = "reply",
         reply_to: str = "",
+        notify: str = "",
     ) -> list[str]:
-        """Queue payloads for one user, in order; their outbound message ids."""
+        """Queue payloads for one user, in order; their outbound message ids. `notify`: a Redis set (owned by
+        the caller) that each message's id is added to whenever its status changes."""
         if lane not in LANES:
             raise ValueError(f"lane must be one of {LANES}")
         ids = [uuid.uuid4().hex for _ in payloads]
@@ -115,6 +122,7 @@ class Outbox:
                     "lane": lane,
                     "status": "queued",
                     "reply_to": reply_to,
+                    "notify": notify,
                 }
                 pipe.hset(
                     self._msg(out_id), mapping={**record, "created_at": now, "updated_at": now, "attempts": 0}
@@ -134,7 +142,7 @@ class Outbox:
         self, out_id: str, status: str, *, platform_id: str = "", error: str = "", force: bool = False
     ) -> bool:
         """Record a status (only forward unless `force`); False if unchanged or the message is unknown."""
-        args = [status, platform_id, error[:300], int(time.time()), "1" if force else "0"]
+        args = [status, platform_id, error[:300], int(time.time()), "1" if force else "0", out_id]
         return bool(await self._set_status(keys=[self._msg(out_id)], args=args))
 
     async def platform_status(self, channel: str, status: DeliveryStatus) -> bool:
@@ -240,7 +248,7 @@ class OutboxSender:
         *,
         max_attempts: int,
         retry_max_seconds: float,
-        parallel: int = 8,
+        parallel: int | None = None,
     ) -> None:
         self.channel = channel
         self._outbox = outbox
@@ -248,7 +256,10 @@ class OutboxSender:
         self._conversations = conversations
         self._max_attempts = max_attempts
         self._retry_max = retry_max_seconds
-        self._parallel = asyncio.Semaphore(parallel)
+        # Calls to the platform at once: enough to keep the rate with two seconds of platform latency. Only the
+        # HTTP call holds one: waiting for a send slot does not (else slow answers would lower the rate).
+        per_second = 1_000_000 / max(1, rate.interval_us)
+        self._parallel = asyncio.Semaphore(parallel or max(8, math.ceil(per_second * _PLATFORM_SECONDS)))
         self._slot_lock = asyncio.Lock()
         self._holding = False  # this process holds the channel's lease (renewed by _keep_lease)
         self._inflight: set[str] = set()  # entry ids being handled by a task now
@@ -347,10 +358,9 @@ class OutboxSender:
                         return False
                 except Exception:  # the earlier task failed: its messages wait, so these wait too
                     return False
-            async with self._parallel:
-                for item in chain:
-                    if not await self._send_one(lane, item, batch):
-                        return False
+            for item in chain:
+                if not await self._send_one(lane, item, batch):
+                    return False
             return True
         finally:
             for item in chain:
@@ -371,7 +381,8 @@ class OutboxSender:
             await self._outbox.begin_attempt(item.out_id)
             attempts += 1
             try:
-                platform_id = await self.channel.send(item.user_id, item.payload)
+                async with self._parallel:
+                    platform_id = await self.channel.send(item.user_id, item.payload)
             except SendError as exc:
                 if exc.kind == "retry" and attempts < self._max_attempts:
                     await self._retry_later(item, exc, attempts)

@@ -12,6 +12,9 @@ COPY inbox inbox
 COPY gateway gateway
 COPY knowledge knowledge
 COPY safety safety
+COPY broadcasts broadcasts
+# Container health checks (docker-compose.yml, deploy/kubernetes): python healthcheck.py http|worker
+COPY docker/healthcheck.py healthcheck.py
 USER gateway
 EXPOSE 8000
 CMD ["python", "-m", "gateway", "serve"]

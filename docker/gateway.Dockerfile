@@ -13,7 +13,7 @@ COPY gateway gateway
 COPY knowledge knowledge
 COPY safety safety
 COPY broadcasts broadcasts
-# Container health checks (docker-compose.yml, deploy/kubernetes): python healthcheck.py http|worker
+# Container health checks (docker-compose.yml, deploy/kubernetes): python /app/healthcheck.py http|worker
 COPY docker/healthcheck.py healthcheck.py
 USER gateway
 EXPOSE 8000

@@ -1,8 +1,8 @@
 """Health checks of the containers (docker-compose.yml healthchecks, Kubernetes exec probes; docs/deploy.md).
 
-    python healthcheck.py http URL   the URL answers 2xx within 3 s (gateway /healthz, action server /health)
-    python healthcheck.py rasa       Rasa at 127.0.0.1:5005 has a model loaded (GET /status with RASA_TOKEN)
-    python healthcheck.py worker     this container's `python -m gateway worker` beat its heartbeat lately
+    python /app/healthcheck.py http URL  the URL answers 2xx within 3 s (gateway /healthz, actions /health)
+    python /app/healthcheck.py rasa      Rasa at 127.0.0.1:5005 has a model loaded (GET /status, RASA_TOKEN)
+    python /app/healthcheck.py worker    this container's `python -m gateway worker` beat its heartbeat lately
 
 The worker serves no HTTP: its heartbeat in `hd:in:workers` (a sorted set of `{hostname}:{pid}:{id}` by last
 beat, every 5 s; docs/design-contract.md) says it is alive. A Redis that does not answer is not the worker's
@@ -70,7 +70,7 @@ def get(url: str) -> tuple[int, bytes]:
 def check_rasa() -> bool:
     """Rasa answers /status with a model file: it can take messages."""
     token = os.environ.get("RASA_TOKEN", "")
-    status, body = get(f"http://127.0.0.1:5005/status?token={urllib.parse.quote(token)}")
+    status, body = get("http://127.0.0.1:5005/status?" + urllib.parse.urlencode({"token": token}))
     if status != 200:
         return False
     try:

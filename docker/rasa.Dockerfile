@@ -11,7 +11,7 @@ COPY stories stories
 COPY core core
 COPY actions actions
 COPY knowledge knowledge
-# Container health checks (docker-compose.yml, deploy/kubernetes): python healthcheck.py rasa|http
+# Container health checks (docker-compose.yml, deploy/kubernetes): python /app/healthcheck.py rasa|http
 COPY docker/healthcheck.py healthcheck.py
 RUN rasa train --domain bot/domain --data nlu stories --config config.yml --out models --fixed-model-name model \
     && chown -R rasa /app

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy" / "kubernetes"
 KUBERNETES_VERSION = "1.33.0"  # the schema the manifests are checked against (kubernetes-validate ships it)
 SECRET_NAME = "helpdesk-secrets"
-CREDENTIAL = re.compile(r"TOKEN|SECRET|PASSWORD|_SID$|AUTH$|^REDISCLI_AUTH$")
+CREDENTIAL = re.compile(r"TOKEN|SECRET|PASSWORD|_SID$|AUTH$")
 SETTINGS = {name.upper() for name in Settings.model_fields}
 WORKLOADS = ("Deployment", "StatefulSet")
 # Who may open connections to each private component (app.kubernetes.io/component of the pods).
@@ -63,7 +63,8 @@ def workloads() -> list[dict[str, Any]]:
 
 def containers() -> Iterator[tuple[str, dict[str, Any]]]:
     for workload in workloads():
-        for container in workload["spec"]["template"]["spec"]["containers"]:
+        pod = workload["spec"]["template"]["spec"]
+        for container in pod.get("initContainers", []) + pod["containers"]:
             yield workload["metadata"]["name"], container
 
 
@@ -241,6 +242,18 @@ def test_the_compose_file_uses_real_settings() -> None:
         assert service.get("healthcheck"), f"{name}: no healthcheck"
         assert service.get("restart") == "unless-stopped", f"{name}: no restart policy"
         assert service.get("deploy", {}).get("resources", {}).get("limits"), f"{name}: no resource limits"
+
+
+def test_the_compose_load_balancer_knows_every_rasa_server() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    servers = {name for name in compose["services"] if re.fullmatch(r"rasa-\d+", name)}
+    assert len(servers) >= 2
+    conf = (ROOT / "deploy" / "compose" / "rasa-lb.conf").read_text(encoding="utf-8")
+    assert set(re.findall(r"^\s*server (rasa-\d+):5005 ", conf, re.MULTILINE)) == servers
+    assert compose["x-gateway-env"]["RASA_URL"] == "http://rasa-lb:5005"
+    for name in servers:
+        command = compose["services"][name]["command"]
+        assert any(arg.startswith("--auth-token=") for arg in command), name
 
 
 def test_every_credential_comes_from_the_secret() -> None:

@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     dedupe_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
     log_level: str = "INFO"
     rasa_redis_db: int = Field(default=1, ge=0)  # Rasa's tracker database (ops/stack.py sets it)
+    hsts_seconds: int = Field(default=0, ge=0)  # Strict-Transport-Security max-age; 0: not sent (set behind https)
 
     # Handoff and the counsellors' inbox (handoff/).
     handoff_default_centre: str = "iasi"  # the centre for people from elsewhere (an id in centres.yml)

@@ -1,5 +1,6 @@
 """The gateway's FastAPI application: its routers (gateway/routers/, inbox/routes.py) stay thin, the work is in
-the channel and service modules; one body limit for every route (gateway/body_limit.py).
+the channel and service modules; one body limit for every route (gateway/body_limit.py), security headers on
+every answer (gateway/security_headers.py), 503 while Redis is away (gateway/redis_unavailable.py).
 
 Run it with `python -m gateway serve` (uvicorn); with EMBEDDED_WORKER=true (the default) the same
 process also runs the worker.
@@ -17,7 +18,9 @@ from fastapi import FastAPI
 from channels.registry import MESSENGERS
 from core.settings import Settings, get_settings
 from gateway.body_limit import BodyLimit, BodyTooLarge, too_large
-from gateway.routers import campaigns, health, messengers, web
+from gateway.redis_unavailable import EXCEPTIONS, unavailable
+from gateway.routers import campaigns, chat_assets, health, messengers, web
+from gateway.security_headers import SecurityHeaders
 from gateway.services import Services
 from inbox.routes import router as inbox_router
 
@@ -58,9 +61,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimit, webhook_limit=settings.max_webhook_bytes, messenger_names=frozenset(m.name for m in MESSENGERS)
     )
+    app.add_middleware(SecurityHeaders, hsts_seconds=settings.hsts_seconds)  # the outer one: also on 413s
     app.add_exception_handler(BodyTooLarge, too_large)
+    for exception in EXCEPTIONS:
+        app.add_exception_handler(exception, unavailable)
     app.include_router(inbox_router)
     app.include_router(campaigns.router)
+    app.include_router(chat_assets.router)
     app.include_router(web.router)  # before the messengers' /webhooks/{messenger}, which would take "web"
     app.include_router(messengers.router)
     app.include_router(health.router)

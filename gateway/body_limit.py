@@ -2,7 +2,11 @@
 whole before its size is known): a body over the limit of its path is answered 413 with a JSON reason.
 
 Limits by path: the messenger webhooks MAX_WEBHOOK_BYTES (platforms send large updates), everything else
-(the web chat, the inbox) 64 KiB. A refused messenger webhook is counted in `hd_webhook_rejected_total`.
+(the web chat, the inbox, the campaigns) 64 KiB. A refused messenger webhook is counted in
+`hd_webhook_rejected_total`. A route that answers without reading the body (401, 404...) still has it
+counted: its answer waits for the rest up to the limit, and a body over it is answered 413 instead. After a
+refusal at most DRAIN_BYTES more of the body are read (and dropped), so that a client that is still sending can
+read the 413; a longer body gets `Connection: close` and the server stops reading it.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 DEFAULT_LIMIT = 64 * 1024
+DRAIN_BYTES = 1024 * 1024  # read and dropped after a refusal, then the connection is closed
+_CLOSE = (b"connection", b"close")
 _MESSENGER_PREFIX = "/webhooks/"
 
 
@@ -60,32 +66,80 @@ class BodyLimit:
             await self._app(scope, receive, send)
             return
         limit, channel = self._limit_and_channel(scope["path"])
-        length = dict(scope.get("headers") or []).get(b"content-length", b"")
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length", b"")
         if length.isdigit() and int(length) > limit:
-            await _refuse(send, limit, channel)
+            # The announced rest is dropped as it arrives (keep-alive) unless it is too long to wait for.
+            await _refuse(send, limit, channel, close=int(length) > limit + DRAIN_BYTES)
             return
-        received = 0
-        started = False
+        body = _Body(receive, limit, done=b"transfer-encoding" not in headers and length in (b"", b"0"))
+        started = refused = False
 
         async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    raise BodyTooLarge(limit, channel)
+            message = await body.take()
+            if body.over:
+                await body.drain()
+                raise BodyTooLarge(limit, channel)
             return message
 
         async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
+            nonlocal started, refused
+            if refused:
+                return  # this middleware answered 413 in the app's place
+            if message["type"] == "http.response.start":
+                if not body.over:
+                    await body.rest()  # the app answers before reading the body: its size still counts
+                    if body.over:
+                        refused = True
+                        await body.drain()
+                        await _refuse(send, limit, channel, close=not body.done)
+                        return
+                started = True
+                if not body.done:
+                    message = {**message, "headers": [*message.get("headers", []), _CLOSE]}
             await send(message)
 
         try:
             await self._app(scope, counting_receive, tracking_send)
         except BodyTooLarge:
-            if not started:
-                await _refuse(send, limit, channel)
+            if not started and not refused:
+                await _refuse(send, limit, channel, close=not body.done)
+
+
+class _Body:
+    """One request's body as it arrives: how much came, whether it ended, whether it passed the limit."""
+
+    def __init__(self, receive: Receive, limit: int, done: bool) -> None:
+        self._receive = receive
+        self._limit = limit
+        self.received = 0
+        self.done = done  # no more of it will come (a request without a body is done from the start)
+
+    @property
+    def over(self) -> bool:
+        """More than the limit arrived."""
+        return self.received > self._limit
+
+    async def take(self) -> Message:
+        """The next message from the server, counted."""
+        message = await self._receive()
+        if message["type"] == "http.request":
+            self.received += len(message.get("body", b""))
+            self.done = not message.get("more_body", False)
+        else:
+            self.done = True  # the client went away
+        return message
+
+    async def rest(self) -> None:
+        """Read (and drop) what the app left unread, until the end or the limit."""
+        while not self.done and not self.over:
+            await self.take()
+
+    async def drain(self) -> None:
+        """Read and drop at most DRAIN_BYTES more of a refused body, so a client still sending reads the 413."""
+        until = self.received + DRAIN_BYTES
+        while not self.done and self.received <= until:
+            await self.take()
 
 
 def too_large(request: Request, exc: Exception) -> JSONResponse:
@@ -102,9 +156,9 @@ def _count(channel: str) -> None:
         metrics.WEBHOOK_REJECTED.labels(channel=channel, reason="413").inc()
 
 
-async def _refuse(send: Send, limit: int, channel: str) -> None:
+async def _refuse(send: Send, limit: int, channel: str, close: bool) -> None:
     _count(channel)
     body = json.dumps({"error": f"body too large: at most {limit} bytes"}).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.start", "status": 413, "headers": headers + ([_CLOSE] if close else [])})
     await send({"type": "http.response.body", "body": body})

@@ -18,6 +18,7 @@ from messaging.delivery import Delivery
 from messaging.inbound_queue import InboundQueue
 from messaging.outbox import Outbox, OutboxSender
 from messaging.rasa_client import RasaClient
+from messaging.redis_client import redis_client
 from messaging.send_rate import SendRate
 from messaging.web_outbox import WebOutbox
 
@@ -44,13 +45,9 @@ class Services:
     def build(cls, settings: Settings) -> Services:
         """Connect to Redis and Rasa as the settings say (connections open lazily)."""
         # Blocking reads (the web chat's wait, long polls) last up to MAX_BLOCK_SECONDS: the socket's read
-        # timeout must be longer (redis-py's default is 5 s); connecting must still fail fast.
-        redis = Redis.from_url(
-            settings.redis_url,
-            socket_timeout=max(settings.web_reply_wait_seconds, MAX_BLOCK_SECONDS) + 10,
-            socket_connect_timeout=5,
-            health_check_interval=30,
-        )
+        # timeout must be longer (redis-py's default is 5 s); connecting still fails fast.
+        # A command that meets a dropped connection (Redis restarted) is retried once (messaging/redis_client.py).
+        redis = redis_client(settings.redis_url, max(settings.web_reply_wait_seconds, MAX_BLOCK_SECONDS) + 10)
         retention = settings.retention_seconds
         web_outbox = WebOutbox(redis, retention)
         outbox = Outbox(redis, retention)

@@ -7,8 +7,9 @@ safe default for the embedded run (`make run`): local Redis, local Rasa, no mess
 from __future__ import annotations
 
 from functools import cache
+from ipaddress import ip_network
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -54,8 +55,14 @@ class Settings(BaseSettings):
     handoff_overflow_minutes: float = Field(default=15.0, gt=0)  # unclaimed this long: supervisors' queue
     inbox_claim_minutes: float = Field(default=15.0, gt=0)  # a claim lock lasts this long unless renewed
     inbox_session_hours: float = Field(default=12.0, gt=0)
-    inbox_login_attempts: int = Field(default=5, ge=1)  # failed logins per account per 15 minutes
+    inbox_login_attempts: int = Field(default=5, ge=1)  # failed logins per account before the delays start
+    inbox_login_max_delay_seconds: float = Field(default=60.0, gt=0)  # the longest delay between two tries
+    inbox_idle_minutes: float = Field(default=30.0, gt=0)  # a session unused this long ends (sliding)
+    inbox_hash_threads: int = Field(default=2, ge=1, le=32)  # password hashes checked at once (64 MiB each)
     inbox_audit_days: int = Field(default=365, ge=1)
+    # Proxies whose X-Forwarded-For is believed (addresses or CIDRs, comma-separated); empty: none, the TCP
+    # peer is the client. The client is the right-most address of the header not in this list.
+    trusted_proxies: str = ""
     # Approved WhatsApp templates (Twilio ContentSid) a counsellor sends outside the 24-hour window; {{1}} is
     # the centre's name. Empty: the inbox says that no template is configured.
     whatsapp_counsellor_template_ro: str = ""
@@ -77,6 +84,15 @@ class Settings(BaseSettings):
     # a genuine alert from an imitation (a name and a code word they learn from the centres, a web address).
     broadcast_recognition: str = Field(default="Migrant Helpdesk", min_length=1, max_length=80)
     broadcast_offer_on_start: bool = True  # offer the alerts after Telegram /start and Viber `subscribed`
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        """Every entry must be an IP address or network: a typo must not silently trust nobody (or everybody)."""
+        entries = [e.strip() for e in value.split(",") if e.strip()]
+        for entry in entries:
+            ip_network(entry, strict=False)  # ValueError: pydantic reports the setting
+        return ",".join(entries)
 
     @property
     def retention_seconds(self) -> int:

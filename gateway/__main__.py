@@ -80,6 +80,10 @@ def main() -> None:
             port=settings.gateway_port,
             log_level=settings.log_level.lower(),
             access_log=False,
+            # X-Forwarded-For is believed only from TRUSTED_PROXIES (never by default, not even from loopback,
+            # uvicorn's own default); the client is then its right-most address that is not a trusted proxy.
+            proxy_headers=bool(settings.trusted_proxies),
+            forwarded_allow_ips=settings.trusted_proxies or "",
         )
     elif args.command == "register":
         sys.exit(asyncio.run(_register()))

@@ -2,8 +2,10 @@
 admins (accounts and centres). Passwords are stored as argon2id hashes; there is no default account or
 password: `python -m inbox users add` creates them.
 
-Owns the Redis keys `hd:inbox:user:{username}` (hash: name, role, centre, hash, active, created_at) and
-`hd:inbox:users` (set of usernames). Accounts are staff data, not migrants' data: they do not expire.
+Owns the Redis keys `hd:inbox:user:{username}` (hash: name, role, centre, hash, active, created_at, `sessions`:
+the generation of the account's sessions) and `hd:inbox:users` (set of usernames). Accounts are staff data, not
+migrants' data: they do not expire. Changing the password or disabling the account adds one to `sessions`,
+which ends every session made before (inbox/sessions.py). Hashing runs off the event loop (inbox/passwords.py).
 """
 
 from __future__ import annotations
@@ -12,16 +14,13 @@ import re
 import time
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from redis.asyncio import Redis
+
+from inbox.passwords import Passwords
 
 ROLES = ("counsellor", "supervisor", "campaigns", "admin")
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 MIN_PASSWORD = 10
-_HASHER = PasswordHasher()
-# Checked when an account does not exist, so that a wrong name takes as long as a wrong password.
-_DUMMY_HASH = _HASHER.hash("not a password of anyone")
 
 
 class AccountError(ValueError):
@@ -37,6 +36,7 @@ class Account:
     role: str
     centre: str
     active: bool = True
+    generation: int = 0  # of its sessions: a session of an older generation has ended
 
     def sees_cases(self) -> bool:
         """Counsellors and supervisors work with cases."""
@@ -54,8 +54,9 @@ class Account:
 class Accounts:
     """Creates, checks and lists accounts."""
 
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis, passwords: Passwords | None = None) -> None:
         self._redis = redis
+        self.passwords = passwords or Passwords()
 
     @staticmethod
     def _key(username: str) -> str:
@@ -80,7 +81,7 @@ class Accounts:
             "name": name.strip() or username,
             "role": role,
             "centre": centre,
-            "hash": _HASHER.hash(password),
+            "hash": await self.passwords.hash(password),
             "active": "1",
             "created_at": str(int(time.time())),
         }
@@ -92,38 +93,58 @@ class Accounts:
 
     async def get(self, username: str) -> Account | None:
         """The account, or None."""
-        raw = await self._redis.hgetall(self._key(username))
+        return self._account(username, await self._redis.hgetall(self._key(username)))
+
+    @staticmethod
+    def _account(username: str, raw: dict[bytes, bytes]) -> Account | None:
         if not raw:
             return None
         f = {k.decode(): v.decode() for k, v in raw.items()}
-        return Account(username, f.get("name", username), f["role"], f.get("centre", ""), f.get("active") == "1")
+        return Account(
+            username,
+            f.get("name", username),
+            f["role"],
+            f.get("centre", ""),
+            f.get("active") == "1",
+            int(f.get("sessions", "0")),
+        )
 
     async def check(self, username: str, password: str) -> Account | None:
-        """The account if the password is right and the account active, else None (in about the same time)."""
+        """The account if the password is right and the account active, else None (in the same time: an unknown
+        name is checked against a dummy hash in the same pool). The account is read once, before the check, so a
+        password changed meanwhile leaves its generation behind and the new session ends at once."""
         username = username.strip().lower()
-        stored = await self._redis.hget(self._key(username), "hash") if USERNAME.match(username) else None
-        try:
-            _HASHER.verify(stored.decode() if stored else _DUMMY_HASH, password)
-        except (VerificationError, InvalidHashError):
+        raw = await self._redis.hgetall(self._key(username)) if USERNAME.match(username) else {}
+        stored = raw.get(b"hash", b"").decode() or None
+        if not await self.passwords.verify(stored, password):
             return None
-        account = await self.get(username) if stored else None
-        if account and _HASHER.check_needs_rehash(stored.decode()):
-            await self._redis.hset(self._key(username), "hash", _HASHER.hash(password))
+        account = self._account(username, raw)
+        if account and stored and self.passwords.needs_rehash(stored):
+            await self._redis.hset(self._key(username), "hash", await self.passwords.hash(password))
         return account if account and account.active else None
 
     async def set_password(self, username: str, password: str) -> None:
-        """Change a password."""
+        """Change a password; every session of the account ends."""
         if len(password) < MIN_PASSWORD:
             raise AccountError(f"the password needs at least {MIN_PASSWORD} characters")
         if not await self._redis.exists(self._key(username)):
             raise AccountError(f"no account {username!r}")
-        await self._redis.hset(self._key(username), "hash", _HASHER.hash(password))
+        hashed = await self.passwords.hash(password)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self._key(username), "hash", hashed)
+            pipe.hincrby(self._key(username), "sessions", 1)
+            await pipe.execute()
 
     async def set_active(self, username: str, active: bool) -> None:
-        """Enable or disable an account (a disabled account cannot log in; its sessions end)."""
+        """Enable or disable an account (a disabled account cannot log in; every session of it ends, and stays
+        ended when the account is enabled again)."""
         if not await self._redis.exists(self._key(username)):
             raise AccountError(f"no account {username!r}")
-        await self._redis.hset(self._key(username), "active", "1" if active else "0")
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self._key(username), "active", "1" if active else "0")
+            if not active:
+                pipe.hincrby(self._key(username), "sessions", 1)
+            await pipe.execute()
 
     async def all(self) -> list[Account]:
         """Every account, by username."""

@@ -1,5 +1,11 @@
 """The audit log: every counsellor action (log in and out, open, claim, reply, note, label, reveal a number,
-transfer, close, hand back, accounts), who did it and when. Never the text of a message.
+transfer, close, hand back, accounts), who did it, when and from which client address. Never the text of a
+message.
+
+The address is the request's real client address (X-Forwarded-For believed only from TRUSTED_PROXIES), bound
+once per request by `at_address` (inbox/deps.py, inbox/login.py) and read here, so the actions deeper down
+(inbox/service.py, broadcasts/campaigns.py) need not pass it; entries made outside a request (the campaign
+scheduler) have none.
 
 Owns the Redis key `hd:inbox:audit` (a stream); entries older than INBOX_AUDIT_DAYS are trimmed.
 """
@@ -7,10 +13,17 @@ Owns the Redis key `hd:inbox:audit` (a stream); entries older than INBOX_AUDIT_D
 from __future__ import annotations
 
 import time
+from contextvars import ContextVar
 
 from redis.asyncio import Redis
 
 STREAM = "hd:inbox:audit"
+_ADDRESS: ContextVar[str] = ContextVar("audit_address", default="")
+
+
+def at_address(address: str) -> None:
+    """Entries made from now on in this request carry this client address."""
+    _ADDRESS.set(address)
 
 
 class Audit:
@@ -22,7 +35,14 @@ class Audit:
 
     async def log(self, actor: str, action: str, case_id: str = "", detail: str = "") -> None:
         """Record one action; `detail` names things (a centre, an outcome), never message text."""
-        fields = {"at": str(int(time.time())), "actor": actor, "action": action, "case": case_id, "detail": detail}
+        fields = {
+            "at": str(int(time.time())),
+            "actor": actor,
+            "action": action,
+            "case": case_id,
+            "detail": detail,
+            "address": _ADDRESS.get(),
+        }
         min_id = f"{int(time.time() * 1000) - self._keep_ms}-0"
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.xadd(STREAM, fields)

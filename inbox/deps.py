@@ -3,16 +3,20 @@ the role a route needs. Routes declare what they need (`Reader`, `Changer`, `Cas
 `AdminReader`, `AdminChanger`); the permissions on a case itself (its centre, its claim) are in
 inbox/service.py, which every route calls.
 
-Anonymous requests get 401, wrong roles 403, changes without the CSRF token 403.
+Anonymous requests get 401, wrong roles 403, changes without the CSRF token 403. A session counts only while its
+account is active and has not changed its password since (the account's session generation), and only until it
+is idle too long (inbox/sessions.py); the campaigns page uses the same check (`active_session`).
 """
 
 from __future__ import annotations
 
+from ipaddress import ip_address
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
 from inbox.accounts import Account
+from inbox.audit import at_address
 from inbox.sessions import COOKIE, Session, same
 from inbox.wiring import HandoffServices
 
@@ -22,14 +26,36 @@ def services_of(request: Request) -> HandoffServices:
     return request.app.state.services.handoff
 
 
-async def session_of(request: Request) -> tuple[Account, Session] | None:
-    """The active account and its session, from the session cookie; None when logged out."""
-    services = services_of(request)
-    session = await services.sessions.find(request.cookies.get(COOKIE, ""))
+def client_address(request: Request) -> str:
+    """The request's real client address. uvicorn has already replaced the TCP peer by the right-most address
+    of X-Forwarded-For that is not a trusted proxy, and only when the peer is one (TRUSTED_PROXIES,
+    gateway/__main__.py); anything that is not an IP address is `unknown`."""
+    host = request.client.host if request.client else ""
+    try:
+        return str(ip_address(host))
+    except ValueError:
+        return "unknown"
+
+
+async def active_session(
+    services: HandoffServices, request: Request, cookie: str
+) -> tuple[Account, Session] | None:
+    """The active account and its session, from the session cookie `cookie`; None when logged out, idle too
+    long, disabled, or the password changed since the session began (then the session is deleted too)."""
+    at_address(client_address(request))
+    session = await services.sessions.find(request.cookies.get(cookie, ""))
     if session is None:
         return None
     account = await services.accounts.get(session.username)
-    return (account, session) if account and account.active else None
+    if account is None or not account.active or account.generation != session.generation:
+        await services.sessions.drop(session)
+        return None
+    return account, session
+
+
+async def session_of(request: Request) -> tuple[Account, Session] | None:
+    """The inbox's active account and its session; None when logged out."""
+    return await active_session(services_of(request), request, COOKIE)
 
 
 async def reader(request: Request) -> Account:

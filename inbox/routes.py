@@ -43,6 +43,7 @@ from inbox.deps import (
     services_of,
     session_of,
 )
+from inbox.login import log_in
 from inbox.service import InboxError
 from inbox.sessions import COOKIE, LOGIN_COOKIE, same
 from knowledge.cards import knowledge
@@ -111,26 +112,16 @@ async def login_page(request: Request) -> Response:
 
 @router.post("/login", include_in_schema=False)
 async def login(request: Request) -> Response:
-    """Check the form (its CSRF token, the rate limit, the password) and start a new session."""
+    """Check the form (CSRF token, login limiter, password) and start a new session (inbox/login.py)."""
     services = services_of(request)
-    form = {k: v[0] for k, v in parse_qs((await request.body())[:4096].decode(errors="replace")).items()}
-    if not same(form.get("csrf", ""), request.cookies.get(LOGIN_COOKIE, "")):
-        return _login_page(request, "The form expired; please try again.", 403)
-    username = form.get("username", "").strip().lower()[:40]
-    address = request.client.host if request.client else "unknown"
-    if not await services.sessions.allowed(username, address):
-        await services.audit.log(username or "-", "login_limited")
-        return _login_page(request, "Too many attempts. Wait 15 minutes and try again.", 429)
-    account = await services.accounts.check(username, form.get("password", ""))
-    if account is None:
-        await services.sessions.failed(username, address)
-        await services.audit.log(username or "-", "login_failed")
-        return _login_page(request, "Wrong username or password.", 401)
-    await services.sessions.succeeded(username)
-    token, _ = await services.sessions.start(account.username, request.cookies.get(COOKIE, ""))
-    await services.audit.log(account.username, "login")
+    result = await log_in(services, request, session_cookie=COOKIE)
+    if not result.token:
+        response = _login_page(request, result.error, result.status)
+        if result.retry_after:
+            response.headers["Retry-After"] = str(result.retry_after)
+        return response
     response = RedirectResponse("/inbox", 303, headers=_SECURITY_HEADERS)
-    _set_cookie(response, request, COOKIE, token, services.sessions.ttl)
+    _set_cookie(response, request, COOKIE, result.token, services.sessions.ttl)
     response.delete_cookie(LOGIN_COOKIE, path="/inbox")
     return response
 
@@ -400,7 +391,9 @@ async def users(request: Request, account: AdminReader) -> JSONResponse:
 
 @router.get("/api/counsellors")
 async def counsellors(request: Request, account: CaseReader, centre: str = Query(max_length=40)) -> JSONResponse:
-    """The active counsellors of a centre (for transfers)."""
+    """The active counsellors of a centre (for transfers): a counsellor's own centre only, any for supervisors."""
+    if not account.may_see_centre(centre):
+        raise HTTPException(403, "counsellors see the colleagues of their own centre")
     found = await services_of(request).accounts.of_centre(centre)
     return _api({"counsellors": [{"username": a.username, "name": a.name} for a in found]})
 

@@ -19,6 +19,8 @@ from handoff.privacy import Eraser
 from handoff.transcript import Transcripts
 from inbox.accounts import Accounts
 from inbox.audit import Audit
+from inbox.login_limit import LoginLimiter
+from inbox.passwords import Passwords
 from inbox.presence import Presence
 from inbox.service import Inbox
 from inbox.sessions import Sessions
@@ -38,7 +40,8 @@ def rasa_redis_url(redis_url: str, db: int) -> str:
 
 @dataclass
 class HandoffServices:
-    """The desk (for the worker) and the inbox's accounts, sessions, audit log and actions (for the routes)."""
+    """The desk (for the worker) and the inbox's accounts, sessions, login limiter, audit log and actions (for the
+    routes)."""
 
     desk: HandoffDesk
     inbox: Inbox
@@ -48,6 +51,7 @@ class HandoffServices:
     events: Events
     centres: Centres
     rasa_redis: Redis
+    limiter: LoginLimiter
 
     @classmethod
     def build(
@@ -82,7 +86,7 @@ class HandoffServices:
             eraser=eraser,
             overflow_seconds=int(settings.handoff_overflow_minutes * 60),
         )
-        accounts = Accounts(redis)
+        accounts = Accounts(redis, Passwords(settings.inbox_hash_threads))
         templates = {
             "ro": settings.whatsapp_counsellor_template_ro,
             "it": settings.whatsapp_counsellor_template_it,
@@ -97,9 +101,13 @@ class HandoffServices:
             presence=Presence(redis),
         )
         sessions = Sessions(
-            redis, int(settings.inbox_session_hours * 3600), settings.inbox_login_attempts, settings.secure_cookies
+            redis,
+            int(settings.inbox_session_hours * 3600),
+            int(settings.inbox_idle_minutes * 60),
+            settings.secure_cookies,
         )
-        return cls(desk, inbox, accounts, sessions, audit, events, centres, rasa_redis)
+        limiter = LoginLimiter(redis, settings.inbox_login_attempts, settings.inbox_login_max_delay_seconds)
+        return cls(desk, inbox, accounts, sessions, audit, events, centres, rasa_redis, limiter)
 
     async def hint_first_account(self) -> None:
         """Say in the log how to create the first inbox account, while there is none."""
@@ -111,5 +119,6 @@ class HandoffServices:
                 )
 
     async def aclose(self) -> None:
-        """Close the connection to Rasa's database."""
+        """Close the connection to Rasa's database and stop the password threads."""
         await self.rasa_redis.aclose()
+        self.accounts.passwords.close()

@@ -1,9 +1,10 @@
 """The campaigns page and its JSON API under `/campaigns` (thin: the work is in broadcasts/).
 
 Staff log in here with their inbox account (`/campaigns/login`; cookie `hd_campaigns`, Path=/campaigns, the
-inbox's sessions, CSRF tokens, login rate limit and audit log). Campaign staff, supervisors and admins see the
-page; counsellors get 403. Drafting: campaign staff, supervisors, admins; approving: a supervisor or an admin
-other than the drafter (broadcasts/campaigns.py). Anonymous API calls get 401, changes without the CSRF token 403.
+inbox's login (inbox/login.py: CSRF token, login limiter, password check), sessions and audit log). Campaign
+staff, supervisors and admins see the page; counsellors get 403. Drafting: campaign staff, supervisors, admins;
+approving: a supervisor or an admin other than the drafter (broadcasts/campaigns.py). Anonymous API calls get
+401, changes without the CSRF token 403.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from datetime import datetime
 from pathlib import Path
 from string import Template
 from typing import Annotated, Any, TypeVar
-from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Request
@@ -30,6 +30,8 @@ from broadcasts.topics import BUTTON_PAYLOADS, CHANNELS, TOPICS
 from core.languages import LANGUAGES
 from gateway.services import Services
 from inbox.accounts import Account
+from inbox.deps import active_session
+from inbox.login import log_in
 from inbox.sessions import LOGIN_COOKIE, Session, same
 from knowledge.cards import COUNTRIES
 
@@ -53,10 +55,7 @@ def _services(request: Request) -> Services:
 
 
 async def _session(request: Request) -> tuple[Account, Session] | None:
-    handoff = _services(request).handoff
-    session = await handoff.sessions.find(request.cookies.get(COOKIE, ""))
-    account = await handoff.accounts.get(session.username) if session else None
-    return (account, session) if session and account and account.active else None
+    return await active_session(_services(request).handoff, request, COOKIE)
 
 
 async def reader(request: Request) -> Account:
@@ -123,25 +122,16 @@ async def login_page(request: Request) -> Response:
 
 @router.post("/login", include_in_schema=False)
 async def login(request: Request) -> Response:
-    """Check the form (CSRF token, rate limit, password) and start a new session."""
+    """Check the form (CSRF token, login limiter, password) and start a new session (inbox/login.py)."""
     handoff = _services(request).handoff
-    form = {k: v[0] for k, v in parse_qs((await request.body())[:4096].decode(errors="replace")).items()}
-    if not same(form.get("csrf", ""), request.cookies.get(LOGIN_COOKIE, "")):
-        return _login_page(request, "The form expired; please try again.", 403)
-    username = form.get("username", "").strip().lower()[:40]
-    address = request.client.host if request.client else "unknown"
-    if not await handoff.sessions.allowed(username, address):
-        return _login_page(request, "Too many attempts. Wait 15 minutes and try again.", 429)
-    account = await handoff.accounts.check(username, form.get("password", ""))
-    if account is None:
-        await handoff.sessions.failed(username, address)
-        await handoff.audit.log(username or "-", "login_failed", detail="campaigns")
-        return _login_page(request, "Wrong username or password.", 401)
-    await handoff.sessions.succeeded(username)
-    token, _ = await handoff.sessions.start(account.username, request.cookies.get(COOKIE, ""))
-    await handoff.audit.log(account.username, "login", detail="campaigns")
+    result = await log_in(handoff, request, session_cookie=COOKIE, place="campaigns")
+    if not result.token:
+        response = _login_page(request, result.error, result.status)
+        if result.retry_after:
+            response.headers["Retry-After"] = str(result.retry_after)
+        return response
     response = RedirectResponse("/campaigns", 303, headers=_HEADERS)
-    _cookie(response, request, COOKIE, token, handoff.sessions.ttl)
+    _cookie(response, request, COOKIE, result.token, handoff.sessions.ttl)
     response.delete_cookie(LOGIN_COOKIE, path="/campaigns")
     return response
 

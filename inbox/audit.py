@@ -49,14 +49,19 @@ class Audit:
             pipe.xtrim(STREAM, minid=min_id, approximate=True)
             await pipe.execute()
 
-    async def log_once(self, actor: str, action: str, case_id: str, every_seconds: int = 600) -> None:
-        """Record an action at most once per period per actor and case (opening a case the page refreshes live).
+    async def log_once(
+        self, actor: str, action: str, case_id: str, every_seconds: int = 600, *, detail: str = "", scope: str = ""
+    ) -> None:
+        """Record an action at most once per period per actor and case (opening a case the page refreshes live),
+        or per `scope` when given (refused logins: once a minute per client address and limit, so a flood of
+        refused requests cannot fill the log).
 
-        Uses `hd:inbox:audit:once:{action}:{case}:{actor}` (expires after the period).
+        Uses `hd:inbox:audit:once:{action}:{case}:{actor}` or `hd:inbox:audit:once:{action}:{scope}` (expires after
+        the period).
         """
-        key = f"hd:inbox:audit:once:{action}:{case_id}:{actor}"
+        key = f"hd:inbox:audit:once:{action}:{scope or f'{case_id}:{actor}'}"
         if await self._redis.set(key, "1", nx=True, ex=every_seconds):
-            await self.log(actor, action, case_id)
+            await self.log(actor, action, case_id, detail)
 
     async def entries(self, case_id: str | None = None, count: int = 200) -> list[dict[str, str]]:
         """The newest entries first (only those about one case, if given)."""

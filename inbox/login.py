@@ -15,6 +15,7 @@ from fastapi import Request
 from inbox.accounts import Account
 from inbox.audit import at_address
 from inbox.deps import client_address
+from inbox.login_limit import bucket, limiter_key
 from inbox.sessions import LOGIN_COOKIE, same
 from inbox.wiring import HandoffServices
 
@@ -51,9 +52,9 @@ async def log_in(services: HandoffServices, request: Request, *, session_cookie:
     at_address(address)
     verdict = await services.limiter.admit(username, address)
     if not verdict.allowed:
-        await services.audit.log(
-            username or "-", "login_limited", detail=" ".join(filter(None, [place, verdict.limit]))
-        )
+        scope = f"{verdict.limit}:{bucket(address) if verdict.limit == 'address' else limiter_key(username)}"
+        detail = " ".join(filter(None, [place, verdict.limit]))
+        await services.audit.log_once(username or "-", "login_limited", "", 60, detail=detail, scope=scope)
         error = texts()["wait_" + verdict.limit].format(
             seconds=verdict.retry_after, minutes=max(1, -(-verdict.retry_after // 60))
         )

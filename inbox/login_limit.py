@@ -108,11 +108,16 @@ class LoginLimiter:
 
     @staticmethod
     def _account_key(username: str) -> str:
-        return "hd:inbox:login:delay:" + hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
+        return "hd:inbox:login:delay:" + limiter_key(username)
 
     @staticmethod
     def _address_key(address: str) -> str:
         return "hd:inbox:login:ip:" + bucket(address)
+
+
+def limiter_key(username: str) -> str:
+    """What the account delay is kept under: a hash of the name typed (any string, existing or not)."""
+    return hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
 
 
 def bucket(address: str) -> str:

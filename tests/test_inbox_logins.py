@@ -140,8 +140,10 @@ async def test_forwarded_for_from_an_untrusted_peer_is_ignored(direct: LocalStac
     assert statuses(found) == {401: 25, 429: 5}
     refused = next(r for r in found if r.status_code == 429)
     assert "from this address" in refused.text and int(refused.headers["Retry-After"]) > 800
-    addresses = {e["address"] for name in names for e in audit(db, name)}
-    assert addresses == {"127.0.0.1"}  # never the forged ones
+    entries = [e for name in names for e in audit(db, name)]
+    assert {e["address"] for e in entries} == {"127.0.0.1"}  # never the forged ones
+    assert [e["action"] for e in entries].count("login_failed") == 25
+    assert [e["action"] for e in entries].count("login_limited") == 1  # once a minute per address, not per try
     with client(direct, "127.0.0.11") as other:  # another address is not limited by that one
         assert login(other, "nobody-else", "wrong password!") == 401
 

@@ -4,7 +4,8 @@
     python -m inbox users add ion --role counsellor --centre iasi
 
 The password is asked twice (or read from standard input with --password-stdin); there is no default one.
-Uses REDIS_URL like the gateway.
+`passwd` and `disable` end every session of the account at once, in every gateway process. Uses REDIS_URL like
+the gateway.
 """
 
 from __future__ import annotations
@@ -78,7 +79,8 @@ def main() -> None:
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     actions.add_parser("list", help="list accounts")
     for name in ("passwd", "disable", "enable"):
-        action = actions.add_parser(name, help=f"{name} an account")
+        ends = " (its sessions end)" if name in ("passwd", "disable") else ""
+        action = actions.add_parser(name, help=f"{name} an account{ends}")
         action.add_argument("username")
         if name == "passwd":
             action.add_argument("--password-stdin", action="store_true")

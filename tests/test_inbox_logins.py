@@ -213,8 +213,8 @@ async def test_the_delay_doubles_and_one_persistent_address_cannot_keep_a_counse
     guess = {"csrf": "t" * 32, "username": eva, "password": "wrong password!"}
     waits: list[int] = []
     with client(proxied) as c:
-        deadline = time.monotonic() + 4
-        while time.monotonic() < deadline:  # a patient guesser, waiting as told
+        deadline = time.monotonic() + 30
+        while len(waits) < 2 and time.monotonic() < deadline:  # a patient guesser, waiting as told
             response = c.post("/inbox/login", data=guess, headers=attacker)
             if response.status_code == 429:
                 waits.append(int(response.headers["Retry-After"]))
@@ -227,7 +227,7 @@ async def test_the_delay_doubles_and_one_persistent_address_cannot_keep_a_counse
         started = time.monotonic()
         while (status := login(counsellor, eva, **{"X-Forwarded-For": "198.51.100.30"})) == 429:
             time.sleep(0.5)
-        assert status == 303 and time.monotonic() - started <= 5
+        assert status == 303 and time.monotonic() - started <= 10  # the delay reached was 4 s
 
 
 # Sessions ---------------------------------------------------------------------------------------------------

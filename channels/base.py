@@ -49,6 +49,10 @@ class ChannelBase(ABC):
         """A messenger without a reply window can write to the user at any time."""
         return True
 
+    async def windows_open(self, user_ids: list[str]) -> list[bool]:
+        """`window_open` for many users at once (a campaign's audience)."""
+        return [await self.window_open(user_id) for user_id in user_ids]
+
     @abstractmethod
     async def send(self, user_id: str, payload: dict[str, Any]) -> str:
         """Send one rendered payload; the platform's message id."""

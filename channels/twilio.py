@@ -218,6 +218,15 @@ class TwilioChannel(ChannelBase):
             return True
         return bool(await self._redis.exists(f"{self._address.keys}:window:{user_id}"))
 
+    async def windows_open(self, user_ids: list[str]) -> list[bool]:
+        """`window_open` for many users in one round trip to Redis."""
+        if not self.reply_window:
+            return [True] * len(user_ids)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for user_id in user_ids:
+                pipe.exists(f"{self._address.keys}:window:{user_id}")
+            return [bool(found) for found in await pipe.execute()]
+
     async def send(self, user_id: str, payload: dict[str, Any]) -> str:
         """One Messages API call; the Twilio message SID."""
         client = await self._twilio()

@@ -122,6 +122,10 @@ class Channel(Protocol):
         """Whether free text may be sent to the user now (WhatsApp: within 24 hours of their last message)."""
         ...
 
+    async def windows_open(self, user_ids: list[str]) -> list[bool]:
+        """`window_open` for many users at once, in their order."""
+        ...
+
     async def send(self, user_id: str, payload: dict[str, Any]) -> str:
         """Send one rendered payload; the platform's message id. Raises SendError."""
         ...

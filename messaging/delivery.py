@@ -110,6 +110,12 @@ class Delivery:
             return True
         return await self._channel(channel).window_open(user_id)
 
+    async def windows_open(self, channel: str, user_ids: list[str]) -> list[bool]:
+        """`window_open` for many users of one channel at once, in their order."""
+        if channel == "web":
+            return [True] * len(user_ids)
+        return await self._channel(channel).windows_open(user_ids)
+
     async def status(self, out_id: str) -> dict[str, str]:
         """What is known about one outbound message: channel, user, lane, status, platform_id, error, attempts."""
         return await self._outbox.record(out_id) if self._outbox else {}

@@ -23,6 +23,8 @@ from broadcasts.subscribers import Audience, Subscriber, Subscribers
 from core.locales import text
 from core.settings import Settings
 from gateway.app import create_app
+from gateway.routers.campaigns import outside_window
+from gateway.services import Services
 from inbox.accounts import Account
 from inbox.audit import Audit
 from ops.local_stack import TEST_REDIS_PORT, wait_until
@@ -176,6 +178,21 @@ def test_people_subscribe_and_leave_in_their_language_on_every_messenger(
     assert r.scard("hd:sub:ix:active") == 8
     # Outside the 24-hour window now: these two last wrote more than a day ago.
     r.delete("hd:wa:window:+39300000002", "hd:wa:window:+34600000003")
+
+
+def test_the_page_counts_the_whatsapp_subscribers_outside_the_window(settings: Settings) -> None:
+    """The figure shown before sending: of the three WhatsApp subscribers to alerts, two last wrote more than a
+    day ago (a stopped one is not counted)."""
+
+    async def go() -> int:
+        services = Services.build(settings)
+        try:
+            return await outside_window(services, Audience(topic=("alerts",)))
+        finally:
+            await services.aclose()
+
+    assert run(go()) == 2
+    assert run(go()) == 2  # looking changes nothing
 
 
 class httpx_through:

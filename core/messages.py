@@ -51,17 +51,29 @@ class InboundMessage:
 
 
 @dataclass(frozen=True)
+class Author:
+    """Who wrote a message, when it is a person and not the assistant: a counsellor's display name and centre."""
+
+    kind: str  # "counsellor"
+    name: str
+    centre: str
+
+
+@dataclass(frozen=True)
 class OutboundMessage:
-    """One bot (or, later, counsellor) message to a user."""
+    """One bot or counsellor message to a user."""
 
     text: str
     buttons: tuple[Button, ...] = ()
+    author: Author | None = None  # a counsellor's message: the web chat shows who wrote it (`from`)
 
     def to_dict(self) -> dict[str, object]:
-        """The web chat contract's shape: {"text": ..., "buttons": [{"title", "payload"}]}."""
+        """The web chat contract's shape: {"text": ..., "buttons": [{"title", "payload"}], "from"?: {...}}."""
         out: dict[str, object] = {"text": self.text}
         if self.buttons:
             out["buttons"] = [asdict(b) for b in self.buttons]
+        if self.author:
+            out["from"] = asdict(self.author)
         return out
 
     @classmethod
@@ -69,4 +81,9 @@ class OutboundMessage:
         """Parse what `to_dict` wrote."""
         buttons = data.get("buttons") or []
         assert isinstance(buttons, list)
-        return cls(text=str(data.get("text", "")), buttons=tuple(Button(**b) for b in buttons))
+        author = data.get("from")
+        return cls(
+            text=str(data.get("text", "")),
+            buttons=tuple(Button(**b) for b in buttons),
+            author=Author(**author) if isinstance(author, dict) else None,
+        )

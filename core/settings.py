@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     handoff_default_centre: str = "iasi"  # the centre for people from elsewhere (an id in centres.yml)
     handoff_centres_file: str = ""  # another centres data file; empty: knowledge/data/centres.yml
     handoff_overflow_minutes: float = Field(default=15.0, gt=0)  # unclaimed this long: supervisors' queue
+    # Who is alerted for an urgent case out of a centre's hours when its `on_call` entry (centres.yml) is empty:
+    # an inbox username or "supervisors"; empty: nobody is on call.
+    handoff_on_call: str = ""
+    # After a case closed, this long a greeting like "e cineva acolo?" or a message the assistant does not
+    # understand confidently is answered with the counsellor offered again; 0: never.
+    handoff_reoffer_hours: float = Field(default=24.0, ge=0)
     inbox_claim_minutes: float = Field(default=15.0, gt=0)  # a claim lock lasts this long unless renewed
     inbox_session_hours: float = Field(default=12.0, gt=0)
     inbox_login_attempts: int = Field(default=5, ge=1)  # failed logins per account before the delays start

@@ -44,6 +44,10 @@ _RETRY_FIRST_SECONDS = 0.5
 _RETRY_MAX_SECONDS = 5.0
 _WAIT_NOTICE_EVERY_SECONDS = 600
 _MAX_FRAGMENTS = 10  # at most this many fragments make one turn
+# After a case closed, a message the assistant reads below this confidence, or as one of these intents, offers
+# the counsellor again (handoff/desk.py, offer_again).
+UNSURE_BELOW = 0.5
+_MISSES = ("nlu_fallback", "out_of_scope")
 LANGUAGES_OFFERED_FOR_SECONDS = 30 * 86_400  # the three languages are offered once; then Romanian is the default
 
 
@@ -240,7 +244,8 @@ class Worker:
         """What Rasa need not see: a location or a file without text (a notice says it was noted, or that only
         text is understood yet), and a message in a language we do not speak (one short answer in it and in
         ours, with the language buttons and a counsellor); subscribing to alerts and leaving them (the
-        payloads /subscribe..., /unsubscribe, STOP / BASTA / BAJA and the leaving phrases)."""
+        payloads /subscribe..., /unsubscribe, STOP / BASTA / BAJA and the leaving phrases); soon after a case
+        closed, "is anyone there?" or a message the assistant is unsure of (the counsellor offered again)."""
         if self._subscriptions and (answer := await self._subscriptions.answer(message, language)) is not None:
             await self._deliver(message, answer)
             await self._finish_early(message, started, "subscription")
@@ -260,6 +265,11 @@ class Worker:
         ):
             await self._deliver(message, [languages_offer()])
             await self._finish_early(message, started, "languages")
+            return True
+        # Soon after a case closed, "e cineva acolo?" or a message the assistant is unsure of gets the
+        # counsellor offered again (handoff/desk.py), not an unrelated answer card.
+        if await self._desk.offer_again(message, language, lambda: self._understood(message.text, language)):
+            await self._finish_early(message, started, "offer_again")
             return True
         return False
 
@@ -303,6 +313,15 @@ class Worker:
         if self._subscriptions and signal.get("subscription"):
             await self._deliver(message, await self._subscriptions.on_signal(message, language, signal))
         await self._desk.on_signal(message, language, signal)
+
+    async def _understood(self, text: str, language: str) -> bool:
+        """Whether the assistant reads the text confidently: an intent of ours above UNSURE_BELOW. While Rasa is
+        unavailable the message takes the usual way (it waits for Rasa)."""
+        try:
+            intent, confidence = await self._rasa.intent(as_rasa_text(text, language))
+        except RasaUnavailable:
+            return True
+        return intent not in _MISSES and confidence >= UNSURE_BELOW
 
     async def _ask_rasa_until_answered(
         self, entry: Entry, message: InboundMessage, language: str, country: str | None

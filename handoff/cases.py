@@ -2,7 +2,8 @@
 
 Owns the Redis keys `hd:case:*` and `hd:cases:*` (docs/design-contract.md):
 - `hd:case:{id}` hash: the case's facts (conversation, channel, user id, language, centre, reason, topic,
-  urgency, state waiting|claimed|closed, assignee, times, outcome, labels, overflow).
+  urgency, state waiting|claimed|closed, assignee, times, outcome, labels, overflow; `voice`: the counsellor
+  whose name the person last saw on a messenger; `on_call`: "centre:account" alerted out of hours).
 - `hd:case:{id}:timeline` list of JSON entries (user, bot, counsellor, note, event), oldest first.
 - `hd:case:{id}:lock` string: the counsellor holding the claim; expires unless renewed.
 - `hd:cases:queue:{centre}` sorted set of the centre's open cases by creation time;
@@ -57,6 +58,8 @@ class Case:
     outcome: str = ""
     overflow: bool = False
     labels: list[str] = field(default_factory=list)
+    voice: str = ""  # the counsellor whose name the person last saw with a message (messengers)
+    on_call: str = ""  # "centre:account" alerted for this urgent case out of hours ("" if none)
 
     @property
     def is_open(self) -> bool:

@@ -1,13 +1,16 @@
 """The handoff desk: what the worker asks of the handoff. It opens a case when the assistant (or the safety
 triage) signals that a person must answer, routes it to the nearest centre (asking where the person is from
-when it does not know), tells the user who will answer and when, puts the user's messages into the open case
-while the bot stays silent, erases a user's data on request, and runs the periodic housekeeping (overflow
-to the supervisors' queue, pruning of the case indexes).
+when it does not know), tells the user who will answer and when (alerting whoever is on call for an urgent case
+out of hours), puts the user's messages into the open case while the bot stays silent, tells the user who took
+the case, where it moved and who wrote each counsellor message, offers the counsellor again when someone asks
+"is anyone there?" soon after a close, erases a user's data on request, and runs the periodic housekeeping
+(overflow to the supervisors' queue, pruning of the case indexes).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +18,7 @@ from redis.asyncio import Redis
 
 from core.messages import InboundMessage, OutboundMessage
 from handoff import texts
+from handoff.after_close import asks_for_someone
 from handoff.cases import Case, Cases
 from handoff.events import Events
 from handoff.privacy import Eraser
@@ -55,6 +59,8 @@ class HandoffDesk:
         events: Events,
         eraser: Eraser,
         overflow_seconds: int,
+        on_call: str = "",
+        reoffer_seconds: float = 0.0,
     ) -> None:
         self._redis = redis
         self.conversations = conversations
@@ -66,6 +72,9 @@ class HandoffDesk:
         self.events = events
         self.eraser = eraser
         self._overflow_seconds = overflow_seconds
+        self._on_call = on_call  # HANDOFF_ON_CALL: for centres whose data names nobody on call
+        self._reoffer_seconds = reoffer_seconds  # HANDOFF_REOFFER_HOURS
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # the tests set another time
 
     async def record(self, conversation_id: str, kind: str, texts_: list[str]) -> None:
         """Keep what the user wrote ("user") or the bot replied ("bot") for a later case's timeline."""
@@ -95,6 +104,8 @@ class HandoffDesk:
                 await self.cases.update(existing, urgent=True, reason=reason)
                 await self.cases.add(existing, "event", "urgent", reason=reason)
                 await self.events.publish("case_updated", existing.id, existing.centre, urgent=True)
+                if existing.state == "waiting" and fields.get("awaiting") != "origin":  # no counsellor has it yet
+                    await self.tell(existing, [await self._urgent_notice(existing, language)], message.message_id)
             return existing
         history = await self.transcripts.read(cid)
         centre, origin = self._route(message, fields, history)
@@ -116,7 +127,7 @@ class HandoffDesk:
         await self.events.publish("case_new", case.id, case.centre, urgent=urgent)
         log.info("case %s opened: centre %s, reason %s, urgent %s", case.id, case.centre, reason, urgent)
         if centre:
-            await self.tell(case, self._who(case, language), message.message_id)
+            await self.tell(case, await self._who(case, language), message.message_id)
         else:  # an urgent case hears at once that it is urgent; who answers follows the origin
             first = [OutboundMessage(texts.text("urgent", language))] if urgent else []
             await self.tell(case, [*first, texts.ask_origin(language)], message.message_id)
@@ -140,9 +151,40 @@ class HandoffDesk:
             return self.centres.nearest(place.lat, place.lon, place.country), place.name
         return None, ""
 
-    def _who(self, case: Case, language: str, urgent_told: bool = False) -> list[OutboundMessage]:
-        centre = self.centres.get(case.centre) or self.centres.default
-        return texts.who_answers(centre, datetime.now(UTC), language, case.urgent and not urgent_told)
+    async def _who(self, case: Case, language: str) -> list[OutboundMessage]:
+        """Who answers and when; for an urgent case out of hours, whoever is on call is alerted first."""
+        centre = self.centre_of(case)
+        on_call = await self._alert_on_call(case, centre) if case.urgent else False
+        country = (await self.conversations.fields(case.conversation_id)).get("country")
+        return texts.who_answers(centre, self.clock(), language, case.urgent, on_call=on_call, country=country)
+
+    async def _urgent_notice(self, case: Case, language: str) -> OutboundMessage:
+        centre = self.centre_of(case)
+        on_call = await self._alert_on_call(case, centre)
+        country = (await self.conversations.fields(case.conversation_id)).get("country")
+        return texts.urgent_notice(centre, self.clock(), language, on_call=on_call, country=country)
+
+    def centre_of(self, case: Case) -> Centre:
+        """The case's centre (the default one if the data file no longer has it)."""
+        return self.centres.get(case.centre) or self.centres.default
+
+    def on_call_for(self, centre: Centre) -> str:
+        """Who is on call for the centre's urgent cases out of hours: its data entry, else HANDOFF_ON_CALL."""
+        return centre.on_call or self._on_call
+
+    async def _alert_on_call(self, case: Case, centre: Centre) -> bool:
+        """An urgent case reached a closed centre: alert whoever is on call (an event every open inbox page of
+        that centre and the supervisors receive, and an entry in the case's timeline). False if the centre is
+        open (its counsellors on duty see the urgent case at once) or nobody is on call."""
+        who = self.on_call_for(centre)
+        if not who or centre.is_open(self.clock()):
+            return False
+        if case.on_call != f"{centre.id}:{who}":  # once per centre
+            await self.cases.update(case, on_call=f"{centre.id}:{who}")
+            await self.cases.add(case, "event", "on_call_alerted", to=who, centre=centre.id)
+            await self.events.publish("case_on_call", case.id, centre.id, urgent=True, on_call=who)
+            log.info("case %s: urgent out of hours at %s; on call (%s) alerted", case.id, centre.id, who)
+        return True
 
     @staticmethod
     def for_the_bot(text: str) -> bool:
@@ -187,8 +229,7 @@ class HandoffDesk:
             )
         if origin:
             await self.cases.update(case, origin=origin)
-        who = self._who(case, language, urgent_told=True)
-        await self.tell(case, who, message.message_id)
+        await self.tell(case, await self._who(case, language), message.message_id)
 
     async def tell(self, case: Case, messages: list[OutboundMessage], reply_to: str = "") -> None:
         """Send the desk's own messages to the case's person and show them in the case's timeline."""
@@ -207,10 +248,68 @@ class HandoffDesk:
             log.warning("%s: 24-hour window closed; %d handoff messages not sent", channel, len(messages))
 
     async def return_to_bot(self, case: Case) -> None:
-        """The conversation of a closed or handed-back case is answered by the bot again."""
+        """The conversation of a closed or handed-back case is answered by the bot again; the time of the close
+        is kept (`closed_at`) for offering the counsellor again soon after."""
         fields = await self.conversations.fields(case.conversation_id)
         if fields.get("case") == case.id:
-            await self.conversations.set_fields(case.conversation_id, state="bot", case="", awaiting="")
+            closed = str(self.clock().timestamp())
+            await self.conversations.set_fields(
+                case.conversation_id, state="bot", case="", awaiting="", closed_at=closed
+            )
+
+    # The person's side of what counsellors do (inbox/service.py calls these) ------------------------------
+
+    async def language_of(self, case: Case) -> str:
+        """The person's language now (they may have changed it since the case opened)."""
+        return (await self.conversations.fields(case.conversation_id)).get("language") or case.language
+
+    async def counsellor_took(self, case: Case, name: str, centre_id: str) -> None:
+        """Tell the person who took their case: "Maria de la centrul din Iași a preluat conversația"."""
+        centre = self.centres.get(centre_id) or self.centre_of(case)
+        await self.tell(case, [texts.claimed(name, centre, await self.language_of(case))])
+
+    async def moved(self, case: Case) -> None:
+        """Tell the person their case moved to another centre, and when its counsellors answer; an urgent case
+        moved to a closed centre hears what happens now instead (its on-call person, if any, is alerted)."""
+        language = await self.language_of(case)
+        centre = self.centre_of(case)
+        if case.urgent and not centre.is_open(self.clock()):
+            await self.tell(case, [await self._urgent_notice(case, language)])
+        else:
+            await self.tell(case, [texts.transferred(centre, self.clock(), language)])
+
+    async def counsellor_message(
+        self, case: Case, username: str, name: str, centre_id: str, text: str
+    ) -> OutboundMessage:
+        """A counsellor's message with who wrote it; on a messenger the name and centre open it the first time
+        in the case and whenever another counsellor writes (`said_by` records who spoke)."""
+        centre = self.centres.get(centre_id) or self.centre_of(case)
+        introduce = case.channel != "web" and case.voice != username
+        return texts.from_counsellor(text, name, centre, await self.language_of(case), introduce=introduce)
+
+    async def said_by(self, case: Case, username: str) -> None:
+        """The counsellor's message went out: the person has seen their name."""
+        if case.voice != username:
+            await self.cases.update(case, voice=username)
+
+    async def offer_again(
+        self, message: InboundMessage, language: str, confident: Callable[[], Awaitable[bool]]
+    ) -> bool:
+        """Soon after a case closed (HANDOFF_REOFFER_HOURS), "is anyone there?" or a message the assistant does not
+        understand confidently (`confident`, awaited only then) gets the counsellor offered again, not an answer
+        card; True if it did. Button payloads ("/...") always go to the assistant."""
+        if self._reoffer_seconds <= 0 or message.kind != "text" or message.text.strip().startswith("/"):
+            return False
+        closed = (await self.conversations.fields(message.conversation_id)).get("closed_at")
+        if not closed or self.clock().timestamp() - float(closed) > self._reoffer_seconds:
+            return False
+        if not asks_for_someone(message.text) and await confident():
+            return False
+        offer = texts.offer_again(language)
+        await self.send(message.channel, message.user_id, [offer], message.message_id)
+        await self.record(message.conversation_id, "bot", [offer.text])
+        log.info("counsellor offered again after a close (%s)", message.channel)
+        return True
 
     async def housekeeping(self) -> None:
         """Overflow unclaimed cases to the supervisors and prune indexes; one worker at a time does it."""

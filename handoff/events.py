@@ -1,8 +1,9 @@
 """Live updates for the inbox: a short Redis Stream of case events, read by the pages over server-sent events.
 
 Owns the Redis key `hd:inbox:events` (a stream capped at about 2,000 entries). An event holds no personal
-data: its type (case_new, case_message, case_claimed, case_updated, case_overflow), the case id, the centre
-(and the centre it left, for a transfer) and urgency. The page fetches what it may see through the JSON API;
+data: its type (case_new, case_message, case_claimed, case_updated, case_overflow, case_on_call), the case id, the
+centre (and the centre it left, for a transfer), urgency and, for case_on_call, who is on call (an inbox username
+or "supervisors": staff data). The page fetches what it may see through the JSON API;
 a reconnecting page passes the last event id it saw (Last-Event-ID), so no event is missed.
 """
 
@@ -27,13 +28,19 @@ class Event:
     centre: str
     previous_centre: str = ""
     urgent: bool = False
+    on_call: str = ""
 
     def json(self) -> str:
         """The event as the page receives it."""
-        return json.dumps(
-            {"type": self.type, "case": self.case, "centre": self.centre, "urgent": self.urgent},
-            separators=(",", ":"),
-        )
+        data: dict[str, object] = {
+            "type": self.type,
+            "case": self.case,
+            "centre": self.centre,
+            "urgent": self.urgent,
+        }
+        if self.on_call:
+            data["on_call"] = self.on_call
+        return json.dumps(data, separators=(",", ":"))
 
 
 class Events:
@@ -43,11 +50,20 @@ class Events:
         self._redis = redis
 
     async def publish(
-        self, type_: str, case_id: str, centre: str, *, previous_centre: str = "", urgent: bool = False
+        self,
+        type_: str,
+        case_id: str,
+        centre: str,
+        *,
+        previous_centre: str = "",
+        urgent: bool = False,
+        on_call: str = "",
     ) -> None:
         """Add an event for every open inbox page to see."""
         fields = {"type": type_, "case": case_id, "centre": centre, "from": previous_centre}
         fields["urgent"] = "1" if urgent else "0"
+        if on_call:
+            fields["on_call"] = on_call
         await self._redis.xadd(STREAM, fields, maxlen=_KEEP, approximate=True)
 
     async def last_id(self) -> str:
@@ -63,7 +79,13 @@ class Events:
             f = {k.decode(): v.decode() for k, v in raw.items()}
             events.append(
                 Event(
-                    entry_id.decode(), f["type"], f["case"], f["centre"], f.get("from", ""), f.get("urgent") == "1"
+                    entry_id.decode(),
+                    f["type"],
+                    f["case"],
+                    f["centre"],
+                    f.get("from", ""),
+                    f.get("urgent") == "1",
+                    f.get("on_call", ""),
                 )
             )
         return events

@@ -184,6 +184,7 @@ class Inbox:
         if was != account.username:
             await self.desk.cases.add(case, "event", "claimed", by=account.username)
             await self.desk.conversations.set_fields(case.conversation_id, state="human")
+            await self.desk.counsellor_took(case, account.name, account.centre or case.centre)
             await self.audit.log(account.username, "claim", case.id)
             await self.desk.events.publish("case_claimed", case.id, case.centre, urgent=case.urgent)
         return {"holder": holder, "claim_seconds": self.claim_seconds}
@@ -195,11 +196,15 @@ class Inbox:
             raise InboxError(422, f"a reply has 1 to {MAX_REPLY_CHARS} characters")
         case = await self._mine(account, case_id)
         try:
-            await self.desk.delivery.send(case.channel, case.user_id, [OutboundMessage(text)], lane="reply")
+            message = await self.desk.counsellor_message(
+                case, account.username, account.name, account.centre, text
+            )
+            await self.desk.delivery.send(case.channel, case.user_id, [message], lane="reply")
         except OutsideWindow as exc:
             raise InboxError(409, "outside the WhatsApp 24-hour window: send the approved template") from exc
         except UnknownChannel as exc:
             raise InboxError(409, f"the {case.channel} channel is off") from exc
+        await self.desk.said_by(case, account.username)
         await self._replied(account, case, text, "reply")
 
     async def send_template(self, account: Account, case_id: str) -> None:
@@ -265,6 +270,10 @@ class Inbox:
         else:
             raise InboxError(422, "say which centre or counsellor")
         await self.desk.cases.add(case, "event", "transferred", by=account.username, to=detail)
+        if counsellor:  # the person hears who has their case now, or where it went
+            await self.desk.counsellor_took(case, target.name, target.centre)
+        else:
+            await self.desk.moved(case)
         await self.audit.log(account.username, "transfer", case.id, detail)
         await self.desk.events.publish(
             "case_updated", case.id, case.centre, previous_centre=previous, urgent=case.urgent

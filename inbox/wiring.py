@@ -85,6 +85,8 @@ class HandoffServices:
             events=events,
             eraser=eraser,
             overflow_seconds=int(settings.handoff_overflow_minutes * 60),
+            on_call=settings.handoff_on_call.strip(),
+            reoffer_seconds=settings.handoff_reoffer_hours * 3600,
         )
         accounts = Accounts(redis, Passwords(settings.inbox_hash_threads))
         templates = {

@@ -35,7 +35,7 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 @dataclass(frozen=True)
 class Centre:
-    """One centre: id, display name, country (RO/MD), time zone, city point, hours, languages, contacts."""
+    """One centre: id, name, country (RO/MD), time zone, city point, hours, languages, contacts, on call."""
 
     id: str
     name: str
@@ -46,6 +46,9 @@ class Centre:
     languages: tuple[str, ...]
     hours: dict[str, tuple[tuple[time, time], ...]] = field(default_factory=dict)
     contacts: dict[str, str] = field(default_factory=dict)
+    # Who is alerted for an urgent case while the centre is closed: an inbox account's username, "supervisors",
+    # or "" (nobody on call: the person is told when the centre opens).
+    on_call: str = ""
 
     def local(self, now: datetime) -> datetime:
         """`now` (aware) in the centre's time zone."""
@@ -112,6 +115,7 @@ class Centres:
                 languages=tuple(c.get("languages") or ()),
                 hours={day: _ranges(c.get("hours", {}).get(day) or []) for day in WEEKDAYS},
                 contacts={k: str(v or "") for k, v in (c.get("contacts") or {}).items()},
+                on_call=str(c.get("on_call") or "").strip(),
             )
             for c in data["centres"]
         ]

@@ -72,6 +72,17 @@ class RasaClient:
                 reply.messages.append(OutboundMessage(str(item.get("text") or ""), buttons))
         return reply
 
+    async def intent(self, text: str) -> tuple[str, float]:
+        """The intent Rasa's NLU reads in a text and its confidence, without a turn in any conversation (the
+        token-protected /model/parse); raises RasaUnavailable."""
+        try:
+            response = await self._http.post("/model/parse", params={"token": self._token}, json={"text": text})
+            response.raise_for_status()
+            found = response.json().get("intent") or {}
+        except (httpx.HTTPError, ValueError) as exc:
+            raise RasaUnavailable(type(exc).__name__) from exc
+        return str(found.get("name") or ""), float(found.get("confidence") or 0.0)
+
     async def _safe_text(self, text: str) -> str:
         """A user's text as Rasa should see it.
 

@@ -11,7 +11,7 @@ import redis as redis_sync
 
 from handoff.texts import text as handoff_text
 from tests.conftest import Stack, post
-from tests.test_inbox_security import add_user, login
+from tests.test_inbox_security import add_user, csrf, login
 
 CENTRE_NAMES = {"iasi": "Iași", "botosani": "Botoșani", "ungheni": "Ungheni", "chisinau": "Chișinău"}
 
@@ -125,3 +125,27 @@ def test_danger_opens_an_urgent_case_that_jumps_the_queue(
     calm_case = conversation(redis_client, calm)["case"]
     assert order.index(case_id) < order.index(calm_case)  # urgent first, though it came later
     assert queue[order.index(case_id)]["urgent"] is True
+
+
+def test_after_a_close_is_anyone_there_or_an_unclear_message_offers_the_counsellor_again(
+    stack: Stack, sender: str, redis_client: redis_sync.Redis
+) -> None:
+    post(stack, sender, "bună ziua")
+    post(stack, sender, "/request_human")
+    post(stack, sender, "Iasi")
+    case_id = conversation(redis_client, sender)["case"]
+    supervisor = f"sup-{sender[-6:]}"
+    assert add_user(stack, supervisor, "supervisor").returncode == 0
+    client = login(stack, supervisor)
+    closed = client.post(f"/inbox/api/cases/{case_id}/close", json={"outcome": "resolved"}, headers=csrf(client))
+    assert closed.status_code == 200, closed.text
+    client.close()
+    offer = handoff_text("offer_again", "ro")
+    for said in ("e cineva acolo?", "zorglub flimflam wibble quux"):  # issue 12: not an unrelated answer card
+        [answer] = post(stack, sender, said).json()["messages"]
+        assert answer["text"] == offer and answer["buttons"][0]["payload"] == "/request_human"
+    clear = post(stack, sender, "care este salariul minim în Italia?").json()["messages"]
+    assert clear and all(m["text"] != offer for m in clear)  # a clear question is still answered
+    body = post(stack, sender, "/request_human").json()  # the offer's button opens a new case
+    assert conversation(redis_client, sender)["case"] not in ("", case_id)
+    assert body["messages"]

@@ -131,6 +131,7 @@ async def test_the_user_is_told_who_answers_and_when_and_urgent_cases_hear_about
     handoff: HandoffServices,
 ) -> None:
     desk = handoff.desk
+    desk.clock = lambda: datetime(2026, 11, 24, 8, 0, tzinfo=UTC)  # Tuesday 10:00 at the centre: open
     await desk.conversations.set_fields("web:u", origin="Vaslui")
     await desk.on_signal(web_message("u", "pericol"), "es", {"handoff": "safety", "urgent": True})
     said = await sent_to(handoff, "u")

@@ -87,8 +87,9 @@ async def test_a_claim_is_exclusive_until_its_lock_expires(handoff: HandoffServi
 async def test_notes_stay_private_and_replies_go_out_and_count_as_first_response(handoff: HandoffServices) -> None:
     people = await team(handoff)
     case = await new_case(handoff)
-    before = await sent_to(handoff, "u1")
     await handoff.inbox.claim(people["ana"], case.id)
+    before = await sent_to(handoff, "u1")
+    assert before[-1] == "Ana de la centrul din Iași a preluat conversația și îți scrie aici."  # issue 12
     await handoff.inbox.note(people["ana"], case.id, "pare că e vorba de salariu neplătit")
     assert await sent_to(handoff, "u1") == before
     await handoff.inbox.reply(people["ana"], case.id, "Bună ziua, vă ascult.")

@@ -1,6 +1,7 @@
 """Handoff on Telegram through the Bot API stand-in: asked where they are from, the person shares a location
-instead of typing, and the case goes to the nearest centre; the counsellor's reply arrives on Telegram; handed
-back, the bot answers again. (A test of the handoff issue, kept in this folder to share its messenger stack.)"""
+instead of typing, and the case goes to the nearest centre; the person hears who took the case, and the
+counsellor's first reply arrives on Telegram under their name and centre (the next one plain); handed back, the
+bot answers again. (A test of the handoff issue, kept in this folder to share its messenger stack.)"""
 
 from __future__ import annotations
 
@@ -42,9 +43,15 @@ def test_a_shared_location_routes_the_case_and_the_counsellor_answers_on_telegra
     counsellor: httpx.Client = login(messenger_stack, username)
     headers = csrf(counsellor)
     assert counsellor.post(f"/inbox/api/cases/{case_id}/claim", headers=headers).status_code == 200
+    took = handoff_text("claimed", "es").format(name=username, centre="Chișinău")  # the account's display name
+    wait_for(lambda: took in texts_to(fresh, chat_id), message="the person was not told who took the case")
     reply = "Hola, soy asesora del centro de Chișinău. ¿En qué puedo ayudarte?"
     assert counsellor.post(f"/inbox/api/cases/{case_id}/reply", json={"text": reply}, headers=headers).is_success
-    wait_for(lambda: reply in texts_to(fresh, chat_id), message="the reply did not reach Telegram")
+    signed = f"{username} (centro de Chișinău):\n{reply}"  # the first message in the case says who writes
+    wait_for(lambda: signed in texts_to(fresh, chat_id), message="the reply did not reach Telegram")
+    more = "Cuéntame qué ha pasado."
+    assert counsellor.post(f"/inbox/api/cases/{case_id}/reply", json={"text": more}, headers=headers).is_success
+    wait_for(lambda: more in texts_to(fresh, chat_id), message="the second reply did not reach Telegram")
     assert counsellor.post(f"/inbox/api/cases/{case_id}/handback", headers=headers).is_success
     wait_for(lambda: handoff_text("handed_back", "es") in texts_to(fresh, chat_id), message="no hand-back notice")
     send(tg_message(chat_id, "hola, buenas tardes", language="es"))

@@ -53,7 +53,8 @@ def test_a_whatsapp_user_is_handed_to_a_counsellor_who_answers_on_whatsapp(
     reply = "Bună ziua, sunt consilier la Suceava. Cu ce vă pot ajuta?"
     sent = counsellor.post(f"/inbox/api/cases/{case_id}/reply", json={"text": reply}, headers=headers)
     assert sent.status_code == 200, sent.text
-    wait_for(lambda: reply in replies_to(fresh, number), message="the counsellor's reply did not reach WhatsApp")
+    signed = f"{username} (centrul Suceava):\n{reply}"  # issue 12: the first reply says who writes
+    wait_for(lambda: signed in replies_to(fresh, number), message="the counsellor's reply did not reach WhatsApp")
 
     # 24 hours later (the channel's window key expired): free text is refused, the template is pointed to.
     gateway_redis.delete(f"hd:wa:window:{number}")

@@ -5,8 +5,9 @@ language; the counsellor's name and centre with each message (`from`); an urgent
 without someone on call (one coherent message; the on-call account's live inbox stream is alerted); after a
 close, "e cineva acolo?" gets the counsellor offered again.
 
-The gateway reads a centres file of the test's own: Iași always open, Suceava closed now with a counsellor on
-call, Botoșani closed now with nobody on call. It uses Redis database 10 (the handoff and inbox tests')."""
+The gateway reads a centres file of the test's own: Iași and Bacău always open, Suceava closed now with a
+counsellor on call, Botoșani closed now with nobody on call. It uses Redis database 10 (the handoff and inbox
+tests')."""
 
 from __future__ import annotations
 
@@ -48,12 +49,12 @@ ANYONE = {"ro": "e cineva acolo?", "it": "c'è qualcuno?", "es": "¿hay alguien?
 
 
 def centres_file(folder: Path) -> Path:
-    """The real centres; Iași open all day every day, Suceava (someone on call) and Botoșani (nobody) open only
-    the day after tomorrow, so both are closed while the test runs."""
+    """The real centres; Iași and Bacău open all day every day, Suceava (someone on call) and Botoșani (nobody)
+    open only the day after tomorrow, so both are closed while the test runs."""
     data = yaml.safe_load(DEFAULT_FILE.read_text(encoding="utf-8"))
     later = WEEKDAYS[(datetime.now(ZoneInfo("Europe/Bucharest")) + timedelta(days=2)).weekday()]
     for centre in data["centres"]:
-        if centre["id"] == "iasi":
+        if centre["id"] in ("iasi", "bacau"):
             centre["hours"] = {day: ["00:00-23:59:59"] for day in WEEKDAYS}
         elif centre["id"] in ("suceava", "botosani"):
             centre["hours"] = {later: ["09:00-17:00"]}
@@ -152,13 +153,13 @@ def test_the_person_hears_who_took_the_case_who_writes_and_where_it_moved_in_the
         assert written["from"] == {"kind": "counsellor", "name": "Maria", "centre": "Iași"}
     assert "from" not in took  # the desk's own lines are not a counsellor's
 
-    moved = maria.post(f"/inbox/api/cases/{case_id}/transfer", json={"centre": "botosani"}, headers=headers)
+    moved = maria.post(f"/inbox/api/cases/{case_id}/transfer", json={"centre": "bacau"}, headers=headers)
     assert moved.status_code == 200, moved.text
     line, cursor = next_message(gateway, sender, cursor)
-    botosani = Centres.load("iasi", Path(gateway.specs["gateway"].env["HANDOFF_CENTRES_FILE"])).get("botosani")
-    assert botosani is not None
-    assert line["text"] == texts.transferred(botosani, datetime.now(UTC), language).text
-    assert "Botoșani" in line["text"] and "09:00" in line["text"]  # closed now: when it opens
+    bacau = Centres.load("iasi", Path(gateway.specs["gateway"].env["HANDOFF_CENTRES_FILE"])).get("bacau")
+    assert bacau is not None
+    assert line["text"] == texts.transferred(bacau, datetime.now(UTC), language).text
+    assert "Bacău" in line["text"] and handoff_text("when_open", language) in line["text"]
     maria.close()
 
     # Closed by a supervisor; then "is anyone there?" gets the counsellor offered again, not an answer card.

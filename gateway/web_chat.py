@@ -116,7 +116,14 @@ async def receive(services: Services, raw: bytes, wait_seconds: float | None = N
     )
     replies, new_cursor = await outbox.read(message.user_id, cursor, reply_to=message.message_id)
     body: dict[str, Any] = {"messages": replies, "cursor": new_cursor, "message_id": message.message_id}
+    body.update(await language_of(services, message.user_id))
     if timing is None:
         body["pending"] = True
         return WebResult(202, body)
     return WebResult(200, body, timing)
+
+
+async def language_of(services: Services, sender: str) -> dict[str, str]:
+    """`{"language": code}` of a web user's conversation, the language the answers are in; `{}` while unknown."""
+    language = (await services.conversations.get(f"web:{sender}")).language
+    return {"language": language} if language else {}

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import AfterValidator
 
 from core.languages import LANGUAGES
-from core.locales import text
+from core.locales import locale, text
 from gateway import web_chat
 from gateway.deps import services_of
 from gateway.services import MAX_BLOCK_SECONDS, Services
@@ -57,7 +57,7 @@ async def web_messages(
 ) -> JSONResponse:
     """Messages for a web user after a cursor; with `wait`, long-polls up to that many seconds."""
     messages, cursor = await services.web_outbox.read(sender, after, block_ms=int(wait * 1000))
-    return JSONResponse({"messages": messages, "cursor": cursor})
+    return JSONResponse({"messages": messages, "cursor": cursor, **await web_chat.language_of(services, sender)})
 
 
 @router.get("/chat")
@@ -68,6 +68,7 @@ async def chat_page() -> HTMLResponse:
 
 @cache
 def _chat_page() -> str:
-    texts = {key: {lang: text(f"web_chat.{key}", lang) for lang in LANGUAGES} for key in ("typing", "failed")}
+    keys = locale(LANGUAGES[0])["web_chat"]
+    texts = {key: {lang: text(f"web_chat.{key}", lang) for lang in LANGUAGES} for key in keys}
     page = (STATIC / "chat.html").read_text(encoding="utf-8")
     return page.replace("/*LOCALE_TEXTS*/{}", json.dumps(texts, ensure_ascii=False).replace("</", "<\\/"))

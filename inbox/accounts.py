@@ -3,9 +3,10 @@ admins (accounts and centres). Passwords are stored as argon2id hashes; there is
 password: `python -m inbox users add` creates them.
 
 Owns the Redis keys `hd:inbox:user:{username}` (hash: name, role, centre, hash, active, created_at, `sessions`:
-the generation of the account's sessions) and `hd:inbox:users` (set of usernames). Accounts are staff data, not
-migrants' data: they do not expire. Changing the password or disabling the account adds one to `sessions`,
-which ends every session made before (inbox/sessions.py). Hashing runs off the event loop (inbox/passwords.py).
+the generation of the account's sessions, `language`: of the inbox's texts, inbox/i18n.py) and `hd:inbox:users`
+(set of usernames). Accounts are staff data, not migrants' data: they do not expire. Changing the password or
+disabling the account adds one to `sessions`, which ends every session made before (inbox/sessions.py). Hashing
+runs off the event loop (inbox/passwords.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from inbox.i18n import DEFAULT, languages
 from inbox.passwords import Passwords
 
 ROLES = ("counsellor", "supervisor", "campaigns", "admin")
@@ -24,7 +26,13 @@ MIN_PASSWORD = 10
 
 
 class AccountError(ValueError):
-    """An account cannot be created or changed as asked."""
+    """An account cannot be created or changed as asked: `code` and `params` name the reason for the page's
+    texts (`errors.{code}` in inbox/locales/)."""
+
+    def __init__(self, message: str, code: str = "", **params: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,7 @@ class Account:
     centre: str
     active: bool = True
     generation: int = 0  # of its sessions: a session of an older generation has ended
+    language: str = DEFAULT  # of the inbox's texts
 
     def sees_cases(self) -> bool:
         """Counsellors and supervisors work with cases."""
@@ -48,7 +57,13 @@ class Account:
 
     def public(self) -> dict[str, object]:
         """What the pages may show about the account."""
-        return {"username": self.username, "name": self.name, "role": self.role, "centre": self.centre}
+        return {
+            "username": self.username,
+            "name": self.name,
+            "role": self.role,
+            "centre": self.centre,
+            "language": self.language,
+        }
 
 
 class Accounts:
@@ -63,20 +78,36 @@ class Accounts:
         return f"hd:inbox:user:{username}"
 
     async def add(
-        self, username: str, password: str, *, role: str, centre: str, name: str, centres: set[str]
+        self,
+        username: str,
+        password: str,
+        *,
+        role: str,
+        centre: str,
+        name: str,
+        centres: set[str],
+        language: str = DEFAULT,
     ) -> Account:
         """Create an account; AccountError if the name is taken or a field is wrong."""
         username = username.strip().lower()
         if not USERNAME.match(username):
-            raise AccountError("username: 2-40 characters, lower-case letters, digits, dot, dash, underscore")
+            raise AccountError(
+                "username: 2-40 characters, lower-case letters, digits, dot, dash, underscore", "bad_username"
+            )
         if role not in ROLES:
-            raise AccountError(f"role must be one of {', '.join(ROLES)}")
+            raise AccountError(f"role must be one of {', '.join(ROLES)}", "bad_role")
         if role == "counsellor" and centre not in centres:
-            raise AccountError(f"a counsellor needs a centre, one of {', '.join(sorted(centres))}")
+            raise AccountError(
+                f"a counsellor needs a centre, one of {', '.join(sorted(centres))}", "counsellor_needs_centre"
+            )
         if role != "counsellor" and centre and centre not in centres:
-            raise AccountError(f"unknown centre {centre!r}")
+            raise AccountError(f"unknown centre {centre!r}", "unknown_centre")
+        if language not in languages():
+            raise AccountError(f"language must be one of {', '.join(languages())}", "bad_language")
         if len(password) < MIN_PASSWORD:
-            raise AccountError(f"the password needs at least {MIN_PASSWORD} characters")
+            raise AccountError(
+                f"the password needs at least {MIN_PASSWORD} characters", "short_password", min=MIN_PASSWORD
+            )
         fields = {
             "name": name.strip() or username,
             "role": role,
@@ -84,12 +115,13 @@ class Accounts:
             "hash": await self.passwords.hash(password),
             "active": "1",
             "created_at": str(int(time.time())),
+            "language": language,
         }
         if not await self._redis.hsetnx(self._key(username), "role", role):
-            raise AccountError(f"the account {username!r} exists already")
+            raise AccountError(f"the account {username!r} exists already", "account_exists", username=username)
         await self._redis.hset(self._key(username), mapping=fields)
         await self._redis.sadd("hd:inbox:users", username)
-        return Account(username, fields["name"], role, centre)
+        return Account(username, fields["name"], role, centre, language=language)
 
     async def get(self, username: str) -> Account | None:
         """The account, or None."""
@@ -107,6 +139,7 @@ class Accounts:
             f.get("centre", ""),
             f.get("active") == "1",
             int(f.get("sessions", "0")),
+            f.get("language", DEFAULT) if f.get("language") in languages() else DEFAULT,
         )
 
     async def check(self, username: str, password: str) -> Account | None:
@@ -126,9 +159,11 @@ class Accounts:
     async def set_password(self, username: str, password: str) -> None:
         """Change a password; every session of the account ends."""
         if len(password) < MIN_PASSWORD:
-            raise AccountError(f"the password needs at least {MIN_PASSWORD} characters")
+            raise AccountError(
+                f"the password needs at least {MIN_PASSWORD} characters", "short_password", min=MIN_PASSWORD
+            )
         if not await self._redis.exists(self._key(username)):
-            raise AccountError(f"no account {username!r}")
+            raise AccountError(f"no account {username!r}", "no_account", username=username)
         hashed = await self.passwords.hash(password)
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.hset(self._key(username), "hash", hashed)
@@ -139,12 +174,24 @@ class Accounts:
         """Enable or disable an account (a disabled account cannot log in; every session of it ends, and stays
         ended when the account is enabled again)."""
         if not await self._redis.exists(self._key(username)):
-            raise AccountError(f"no account {username!r}")
+            raise AccountError(f"no account {username!r}", "no_account", username=username)
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.hset(self._key(username), "active", "1" if active else "0")
             if not active:
                 pipe.hincrby(self._key(username), "sessions", 1)
             await pipe.execute()
+
+    async def set_language(self, username: str, language: str) -> None:
+        """Choose the language of the account's inbox (one of the locale files, inbox/i18n.py)."""
+        if language not in languages():
+            raise AccountError(f"language must be one of {', '.join(languages())}", "bad_language")
+        if not await self._redis.exists(self._key(username)):
+            raise AccountError(f"no account {username!r}", "no_account", username=username)
+        await self._redis.hset(self._key(username), "language", language)
+
+    async def names(self) -> dict[str, str]:
+        """Every account's display name by username (for the pages: people, not user names)."""
+        return {a.username: a.name or a.username for a in await self.all()}
 
     async def all(self) -> list[Account]:
         """Every account, by username."""

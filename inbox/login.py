@@ -5,28 +5,19 @@ Each page renders its own form and sets its own cookie with the result."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from urllib.parse import parse_qs
 
-import yaml
 from fastapi import Request
 
 from inbox.accounts import Account
 from inbox.audit import at_address
 from inbox.deps import client_address
+from inbox.i18n import text
 from inbox.login_limit import bucket, limiter_key
 from inbox.sessions import LOGIN_COOKIE, same
 from inbox.wiring import HandoffServices
 
-TEXTS = Path(__file__).parent / "data" / "login.yml"
 _MAX_FORM = 4096
-
-
-@cache
-def texts() -> dict[str, str]:
-    """The login pages' messages (inbox/data/login.yml)."""
-    return yaml.safe_load(TEXTS.read_text(encoding="utf-8"))
 
 
 @dataclass(frozen=True)
@@ -40,13 +31,16 @@ class Login:
     retry_after: int = 0
 
 
-async def log_in(services: HandoffServices, request: Request, *, session_cookie: str, place: str = "") -> Login:
+async def log_in(
+    services: HandoffServices, request: Request, *, session_cookie: str, place: str = "", language: str = "en"
+) -> Login:
     """Check the posted form and start a new session (the one of `session_cookie` ends); `place` goes into the
-    audit entries' detail (`campaigns`, or nothing for the inbox)."""
+    audit entries' detail (`campaigns`, or nothing for the inbox); the error is in `language` (inbox/locales/,
+    `login.*`; the campaigns page's errors stay English)."""
     body = (await request.body())[:_MAX_FORM].decode(errors="replace")
     form = {k: v[0] for k, v in parse_qs(body).items()}
     if not same(form.get("csrf", ""), request.cookies.get(LOGIN_COOKIE, "")):
-        return Login(403, error=texts()["expired"])
+        return Login(403, error=text(language, "login.expired"))
     username = form.get("username", "").strip().lower()[:40]
     address = client_address(request)
     at_address(address)
@@ -55,15 +49,14 @@ async def log_in(services: HandoffServices, request: Request, *, session_cookie:
         scope = f"{verdict.limit}:{bucket(address) if verdict.limit == 'address' else limiter_key(username)}"
         detail = " ".join(filter(None, [place, verdict.limit]))
         await services.audit.log_once(username or "-", "login_limited", "", 60, detail=detail, scope=scope)
-        error = texts()["wait_" + verdict.limit].format(
-            seconds=verdict.retry_after, minutes=max(1, -(-verdict.retry_after // 60))
-        )
+        minutes = max(1, -(-verdict.retry_after // 60))
+        error = text(language, f"login.wait_{verdict.limit}", seconds=verdict.retry_after, minutes=minutes)
         return Login(429, error=error, retry_after=verdict.retry_after)
     account = await services.accounts.check(username, form.get("password", "")[:1024])
     if account is None:
         await services.limiter.failed(username)
         await services.audit.log(username or "-", "login_failed", detail=place)
-        return Login(401, error=texts()["wrong"])
+        return Login(401, error=text(language, "login.wrong"))
     await services.limiter.succeeded(username, address)
     token, _ = await services.sessions.start(
         account.username, account.generation, request.cookies.get(session_cookie, "")

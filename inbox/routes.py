@@ -2,8 +2,10 @@
 they declare the session, CSRF token and role they need (inbox/deps.py), then call inbox/service.py.
 
 Pages: `GET /inbox/login`, `POST /inbox/login`, `POST /inbox/logout`, `GET /inbox` (the app), `GET /inbox/assets/*`
-(script and style, public). API: `/inbox/api/...` (see docs/inbox.md). Anonymous requests get 401 (pages:
-a redirect to the login page), wrong roles 403, changes without the CSRF token 403.
+(script and style, public), `GET /inbox/locales/{language}.json` (the page's texts, public). API: `/inbox/api/...`
+(see docs/inbox.md). Anonymous requests get 401 (pages: a redirect to the login page), wrong roles 403, changes
+without the CSRF token 403. A refused action answers `{"detail", "code", "params"}`: the page says `code` in the
+counsellor's language (`errors.*` in inbox/locales/).
 """
 
 from __future__ import annotations
@@ -13,11 +15,11 @@ import html
 import re
 import secrets
 import time
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
 from string import Template
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
 import yaml
@@ -30,6 +32,7 @@ from fastapi.responses import (
     Response,
     StreamingResponse,
 )
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
 from inbox.accounts import ROLES, AccountError
@@ -43,6 +46,7 @@ from inbox.deps import (
     services_of,
     session_of,
 )
+from inbox.i18n import languages, locale, pick, text
 from inbox.login import log_in
 from inbox.service import InboxError
 from inbox.sessions import COOKIE, LOGIN_COOKIE, same
@@ -50,6 +54,8 @@ from knowledge.cards import knowledge
 from knowledge.page import page as review_page
 
 STATIC = Path(__file__).parent / "static"
+LOCALES = Path(__file__).parent / "locales"
+LANGUAGE_COOKIE = "hd_inbox_lang"  # the language of the login page: the last one chosen or logged in with
 CANNED = Path(__file__).parent / "data" / "canned.yml"
 _EVENT_ID = re.compile(r"^\d+-\d+$")
 _STREAM_SECONDS = 20  # an event stream ends after this; the page reconnects with Last-Event-ID
@@ -61,7 +67,25 @@ _SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 
-router = APIRouter(prefix="/inbox")
+
+class _Route(APIRoute):
+    """A route that answers a refused action (InboxError) with its reason for people (`detail`, English, as
+    before) and for the page (`code` and `params`, said in the counsellor's language)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except InboxError as exc:
+                body = {"detail": exc.reason, "code": exc.code, "params": exc.params}
+                return JSONResponse(body, exc.status, headers={"Cache-Control": "no-store"})
+
+        return handle
+
+
+router = APIRouter(prefix="/inbox", route_class=_Route)
 T = TypeVar("T")
 
 
@@ -82,23 +106,39 @@ def _set_cookie(response: Response, request: Request, name: str, value: str, max
 
 
 async def _json(call: Awaitable[T]) -> T:
-    try:
-        return await call
-    except InboxError as exc:
-        raise HTTPException(exc.status, exc.reason) from exc
+    """The result of a service call; its InboxError is answered by the route (`_Route`)."""
+    return await call
+
+
+def _language(request: Request) -> str:
+    """The login page's language: `?lang=`, else the last one chosen on this browser, else the default."""
+    asked = request.query_params.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
+    return pick(asked)
 
 
 # Pages -----------------------------------------------------------------------------------------------------
 
 
-def _login_page(request: Request, error: str = "", status: int = 200) -> HTMLResponse:
+def _login_page(request: Request, language: str, error: str = "", status: int = 200) -> HTMLResponse:
     token = secrets.token_urlsafe(24)
     template = Template((STATIC / "login.html").read_text(encoding="utf-8"))
+    words = {key: html.escape(value) for key, value in locale(language)["login"].items()}
+    others = [
+        f'<a href="/inbox/login?lang={other}" hreflang="{other}" lang="{other}">'
+        f"{html.escape(locale(other)['meta']['name'])}</a>"
+        for other in languages()
+        if other != language
+    ]
     body = template.substitute(
-        csrf=token, error=f'<p class="error" role="alert">{html.escape(error)}</p>' if error else ""
+        words,
+        lang=language,
+        csrf=token,
+        error=f'<p class="error" role="alert">{html.escape(error)}</p>' if error else "",
+        languages=" ".join(others),
     )
     response = _page(body, status)
     _set_cookie(response, request, LOGIN_COOKIE, token, 3600)
+    _set_cookie(response, request, LANGUAGE_COOKIE, language, 365 * 24 * 3600)
     return response
 
 
@@ -107,21 +147,24 @@ async def login_page(request: Request) -> Response:
     """The login form."""
     if await session_of(request):
         return RedirectResponse("/inbox", 303)
-    return _login_page(request)
+    return _login_page(request, _language(request))
 
 
 @router.post("/login", include_in_schema=False)
 async def login(request: Request) -> Response:
     """Check the form (CSRF token, login limiter, password) and start a new session (inbox/login.py)."""
     services = services_of(request)
-    result = await log_in(services, request, session_cookie=COOKIE)
+    language = _language(request)
+    result = await log_in(services, request, session_cookie=COOKIE, language=language)
     if not result.token:
-        response = _login_page(request, result.error, result.status)
+        response = _login_page(request, language, result.error, result.status)
         if result.retry_after:
             response.headers["Retry-After"] = str(result.retry_after)
         return response
     response = RedirectResponse("/inbox", 303, headers=_SECURITY_HEADERS)
     _set_cookie(response, request, COOKIE, result.token, services.sessions.ttl)
+    if result.account:
+        _set_cookie(response, request, LANGUAGE_COOKIE, result.account.language, 365 * 24 * 3600)
     response.delete_cookie(LOGIN_COOKIE, path="/inbox")
     return response
 
@@ -151,7 +194,8 @@ async def inbox_page(request: Request) -> Response:
     if found is None:
         return RedirectResponse("/inbox/login", 303)
     if found[0].role == "campaigns":
-        return _page("<!doctype html><title>Inbox</title><p>This account is for campaigns only.</p>", 403)
+        words = html.escape(text(found[0].language, "login.campaigns_only"))
+        return _page(f"<!doctype html><title>Inbox</title><p>{words}</p>", 403)
     return _page((STATIC / "inbox.html").read_text(encoding="utf-8"))
 
 
@@ -174,6 +218,14 @@ async def asset(name: str) -> FileResponse:
     return FileResponse(STATIC / name, media_type=f"{types[name]}; charset=utf-8", headers=_SECURITY_HEADERS)
 
 
+@router.get("/locales/{name}", include_in_schema=False)
+async def locale_file(name: str) -> FileResponse:
+    """The texts of one language of the page, `ro.json`, `en.json` (public, no data; inbox/i18n.py)."""
+    if name.removesuffix(".json") not in languages() or not name.endswith(".json"):
+        raise HTTPException(404, "no such file")
+    return FileResponse(LOCALES / name, media_type="application/json; charset=utf-8", headers=_SECURITY_HEADERS)
+
+
 # API -------------------------------------------------------------------------------------------------------
 
 
@@ -187,7 +239,27 @@ async def me(request: Request, account: Reader) -> JSONResponse:
     found = await session_of(request)
     assert found
     centres = [{"id": c.id, "name": c.name} for c in services_of(request).centres.all()]
-    return _api({**account.public(), "csrf": found[1].csrf, "centres": centres, "roles": list(ROLES)})
+    body = {**account.public(), "csrf": found[1].csrf, "centres": centres, "roles": list(ROLES)}
+    return _api({**body, "languages": list(languages())})
+
+
+class LanguageIn(BaseModel):
+    """The language of one's inbox."""
+
+    language: str = Field(max_length=10)
+
+
+@router.post("/api/me/language")
+async def choose_language(request: Request, body: LanguageIn, account: Changer) -> JSONResponse:
+    """Choose the language of one's own inbox (kept on the account; the login page follows it on this browser)."""
+    try:
+        await services_of(request).accounts.set_language(account.username, body.language)
+    except AccountError as exc:
+        raise InboxError(422, str(exc), exc.code, **exc.params) from exc
+    await services_of(request).audit.log(account.username, "language", detail=body.language)
+    response = _api({"language": body.language})
+    _set_cookie(response, request, LANGUAGE_COOKIE, body.language, 365 * 24 * 3600)
+    return response
 
 
 @router.get("/api/centres")
@@ -374,6 +446,7 @@ class AccountIn(BaseModel):
     role: str = Field(max_length=20)
     centre: str = Field(default="", max_length=40)
     password: str = Field(min_length=10, max_length=200)
+    language: str = Field(default="", max_length=10)
 
 
 class ActiveIn(BaseModel):
@@ -393,7 +466,7 @@ async def users(request: Request, account: AdminReader) -> JSONResponse:
 async def counsellors(request: Request, account: CaseReader, centre: str = Query(max_length=40)) -> JSONResponse:
     """The active counsellors of a centre (for transfers): a counsellor's own centre only, any for supervisors."""
     if not account.may_see_centre(centre):
-        raise HTTPException(403, "counsellors see the colleagues of their own centre")
+        raise InboxError(403, "counsellors see the colleagues of their own centre", "own_colleagues")
     found = await services_of(request).accounts.of_centre(centre)
     return _api({"counsellors": [{"username": a.username, "name": a.name} for a in found]})
 
@@ -410,9 +483,10 @@ async def add_user(request: Request, body: AccountIn, account: AdminChanger) -> 
             centre=body.centre,
             name=body.name,
             centres=set(services.centres.by_id),
+            language=pick(body.language),
         )
     except AccountError as exc:
-        raise HTTPException(422, str(exc)) from exc
+        raise InboxError(422, str(exc), exc.code, **exc.params) from exc
     await services.audit.log(account.username, "user_add", detail=f"{created.username} {created.role}")
     return _api(created.public(), 201)
 
@@ -423,6 +497,6 @@ async def set_active(request: Request, username: str, body: ActiveIn, account: A
     try:
         await services_of(request).accounts.set_active(username, body.active)
     except AccountError as exc:
-        raise HTTPException(404, str(exc)) from exc
+        raise InboxError(404, str(exc), exc.code, **exc.params) from exc
     await services_of(request).audit.log(account.username, "user_active", detail=f"{username} {body.active}")
     return _api({"username": username, "active": body.active})

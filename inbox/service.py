@@ -26,12 +26,15 @@ MAX_LABELS = 10
 
 
 class InboxError(Exception):
-    """An action refused: `status` is the HTTP status to answer with."""
+    """An action refused: `status` is the HTTP status to answer with; `code` and `params` name the reason for the
+    page, which says it in the counsellor's language (`errors.{code}` in inbox/locales/)."""
 
-    def __init__(self, status: int, reason: str) -> None:
+    def __init__(self, status: int, reason: str, code: str = "", **params: object) -> None:
         super().__init__(reason)
         self.status = status
         self.reason = reason
+        self.code = code
+        self.params = params
 
 
 def mask(user_id: str) -> str:
@@ -86,10 +89,10 @@ class Inbox:
     async def queue(self, account: Account, centre: str | None = None) -> dict[str, Any]:
         """The open cases the account may see: one centre's, or (supervisors) every centre's and the overflow."""
         if not account.sees_cases():
-            raise InboxError(403, "this account does not work with cases")
+            raise InboxError(403, "this account does not work with cases", "no_cases")
         if account.role == "counsellor":
             if centre and centre != account.centre:
-                raise InboxError(403, "a counsellor sees the cases of their own centre only")
+                raise InboxError(403, "a counsellor sees the cases of their own centre only", "own_centre_only")
             centres = [account.centre]
         else:
             centres = [centre] if centre else [c.id for c in self.desk.centres.all()]
@@ -97,19 +100,20 @@ class Inbox:
         for centre_id in centres:
             cases += await self.desk.cases.queue(centre_id)
         cases.sort(key=lambda c: (not c.urgent, c.created_at))
-        out = {"cases": [self._summary(c, await self.desk.cases.holder(c.id)) for c in cases]}
+        out: dict[str, Any] = {"cases": [self._summary(c, await self.desk.cases.holder(c.id)) for c in cases]}
         if account.role == "supervisor":
             out["overflow"] = [self._summary(c) for c in await self.desk.cases.overflowed()]
+        out["names"] = await self.accounts.names()
         return out
 
     async def _case(self, account: Account, case_id: str) -> Case:
         if not account.sees_cases():
-            raise InboxError(403, "this account does not work with cases")
+            raise InboxError(403, "this account does not work with cases", "no_cases")
         case = await self.desk.cases.get(case_id)
         if case is None:
-            raise InboxError(404, "no such case")
+            raise InboxError(404, "no such case", "no_such_case")
         if not account.may_see_centre(case.centre):
-            raise InboxError(403, "this case belongs to another centre")
+            raise InboxError(403, "this case belongs to another centre", "other_centre")
         return case
 
     async def case(self, account: Account, case_id: str) -> dict[str, Any]:
@@ -131,6 +135,7 @@ class Inbox:
             "template_ready": bool(self.templates.get(case.language) or self.templates.get("ro")),
             "timeline": await self.desk.cases.timeline(case.id),
             "mine": holder == account.username,
+            "names": await self.accounts.names(),
         }
 
     async def _window_open(self, case: Case) -> bool | None:
@@ -154,7 +159,7 @@ class Inbox:
         """The case, which must be open."""
         case = await self._case(account, case_id)
         if not case.is_open:
-            raise InboxError(409, "the case is closed")
+            raise InboxError(409, "the case is closed", "case_closed")
         return case
 
     async def _not_held_by_another(self, account: Account, case_id: str) -> Case:
@@ -162,7 +167,7 @@ class Inbox:
         case = await self._open(account, case_id)
         holder = await self.desk.cases.holder(case.id)
         if holder and holder != account.username and account.role != "supervisor":
-            raise InboxError(409, f"claimed by {holder}")
+            raise await self._claimed_by(holder)
         return case
 
     async def _mine(self, account: Account, case_id: str) -> Case:
@@ -170,9 +175,18 @@ class Inbox:
         case = await self._open(account, case_id)
         holder = await self.desk.cases.holder(case.id)
         if holder != account.username:
-            raise InboxError(409, f"claimed by {holder}" if holder else "claim the case first")
+            raise (
+                await self._claimed_by(holder)
+                if holder
+                else InboxError(409, "claim the case first", "claim_first")
+            )
         await self.desk.cases.claim(case, account.username, self.claim_seconds)
         return case
+
+    async def _claimed_by(self, holder: str) -> InboxError:
+        """The refusal of an action on a case a colleague holds (the page shows the colleague's name)."""
+        colleague = await self.accounts.get(holder)
+        return InboxError(409, f"claimed by {holder}", "claimed_by", name=colleague.name if colleague else holder)
 
     async def claim(self, account: Account, case_id: str) -> dict[str, Any]:
         """Claim a case (exclusive; renews one's own claim). 409 if a colleague holds it."""
@@ -180,7 +194,7 @@ class Inbox:
         was = case.assignee
         holder = await self.desk.cases.claim(case, account.username, self.claim_seconds)
         if holder != account.username:
-            raise InboxError(409, f"claimed by {holder}")
+            raise await self._claimed_by(holder)
         if was != account.username:
             await self.desk.cases.add(case, "event", "claimed", by=account.username)
             await self.desk.conversations.set_fields(case.conversation_id, state="human")
@@ -193,7 +207,9 @@ class Inbox:
         """Send a reply on the user's channel, in order, and add it to the timeline."""
         text = text.strip()
         if not text or len(text) > MAX_REPLY_CHARS:
-            raise InboxError(422, f"a reply has 1 to {MAX_REPLY_CHARS} characters")
+            raise InboxError(
+                422, f"a reply has 1 to {MAX_REPLY_CHARS} characters", "reply_length", max=MAX_REPLY_CHARS
+            )
         case = await self._mine(account, case_id)
         try:
             message = await self.desk.counsellor_message(
@@ -201,9 +217,12 @@ class Inbox:
             )
             await self.desk.delivery.send(case.channel, case.user_id, [message], lane="reply")
         except OutsideWindow as exc:
-            raise InboxError(409, "outside the WhatsApp 24-hour window: send the approved template") from exc
+            reason = "outside the WhatsApp 24-hour window: send the approved template"
+            raise InboxError(409, reason, "outside_window") from exc
         except UnknownChannel as exc:
-            raise InboxError(409, f"the {case.channel} channel is off") from exc
+            raise InboxError(
+                409, f"the {case.channel} channel is off", "channel_off", channel=case.channel
+            ) from exc
         await self.desk.said_by(case, account.username)
         await self._replied(account, case, text, "reply")
 
@@ -211,10 +230,13 @@ class Inbox:
         """WhatsApp outside the 24-hour window: send the approved template that invites the user to write."""
         case = await self._mine(account, case_id)
         if not self.desk.delivery.has_templates(case.channel):
-            raise InboxError(409, "templates are for WhatsApp outside the 24-hour window")
+            raise InboxError(
+                409, "templates are for WhatsApp outside the 24-hour window", "templates_whatsapp_only"
+            )
         template = self.templates.get(case.language) or self.templates.get("ro", "")
         if not template:
-            raise InboxError(409, "no approved template is configured (WHATSAPP_COUNSELLOR_TEMPLATE_*)")
+            reason = "no approved template is configured (WHATSAPP_COUNSELLOR_TEMPLATE_*)"
+            raise InboxError(409, reason, "no_template")
         centre = self.desk.centres.get(case.centre)
         variables = {"1": centre.name if centre else case.centre}
         await self.desk.delivery.send_template(case.channel, case.user_id, template, variables)
@@ -231,7 +253,9 @@ class Inbox:
         """A private note (never sent to the user)."""
         text = text.strip()
         if not text or len(text) > MAX_REPLY_CHARS:
-            raise InboxError(422, f"a note has 1 to {MAX_REPLY_CHARS} characters")
+            raise InboxError(
+                422, f"a note has 1 to {MAX_REPLY_CHARS} characters", "note_length", max=MAX_REPLY_CHARS
+            )
         case = await self._case(account, case_id)
         await self.desk.cases.add(case, "note", text, by=account.username)
         await self.audit.log(account.username, "note", case.id)
@@ -241,7 +265,7 @@ class Inbox:
         """Set the case's labels (short words, at most ten)."""
         clean = sorted({lbl.strip().lower()[:30] for lbl in labels if lbl.strip()})
         if len(clean) > MAX_LABELS:
-            raise InboxError(422, f"at most {MAX_LABELS} labels")
+            raise InboxError(422, f"at most {MAX_LABELS} labels", "too_many_labels", max=MAX_LABELS)
         case = await self._case(account, case_id)
         await self.desk.cases.update(case, labels=clean)
         await self.audit.log(account.username, "labels", case.id, ",".join(clean))
@@ -255,7 +279,7 @@ class Inbox:
         if counsellor:
             target = await self.accounts.get(counsellor)
             if not target or not target.active or target.role != "counsellor":
-                raise InboxError(422, "no such counsellor")
+                raise InboxError(422, "no such counsellor", "no_such_counsellor")
             if target.centre != case.centre:
                 await self.desk.cases.move(case, target.centre)
             await self.desk.cases.give(case, target.username, self.claim_seconds)
@@ -263,12 +287,12 @@ class Inbox:
             detail = f"counsellor {target.username}"
         elif centre:
             if self.desk.centres.get(centre) is None:
-                raise InboxError(422, "no such centre")
+                raise InboxError(422, "no such centre", "no_such_centre")
             await self.desk.cases.move(case, centre)
             await self.desk.conversations.set_fields(case.conversation_id, state="queued")
             detail = f"centre {centre}"
         else:
-            raise InboxError(422, "say which centre or counsellor")
+            raise InboxError(422, "say which centre or counsellor", "transfer_where")
         await self.desk.cases.add(case, "event", "transferred", by=account.username, to=detail)
         if counsellor:  # the person hears who has their case now, or where it went
             await self.desk.counsellor_took(case, target.name, target.centre)
@@ -282,7 +306,7 @@ class Inbox:
     async def close(self, account: Account, case_id: str, outcome: str, hand_back: bool = False) -> None:
         """Close the case with an outcome (or hand it back to the bot); the bot answers the user again."""
         if not hand_back and outcome not in OUTCOMES:
-            raise InboxError(422, f"outcome must be one of {', '.join(OUTCOMES)}")
+            raise InboxError(422, f"outcome must be one of {', '.join(OUTCOMES)}", "bad_outcome")
         case = await self._not_held_by_another(account, case_id)
         outcome = "handed_back" if hand_back else outcome
         await self.desk.cases.close(case, outcome)
@@ -297,7 +321,7 @@ class Inbox:
     async def figures(self, account: Account, days: int = 30) -> dict[str, Any]:
         """For supervisors: cases waiting, time to first response and to close, per centre, language, topic."""
         if account.role != "supervisor":
-            raise InboxError(403, "figures are for supervisors")
+            raise InboxError(403, "figures are for supervisors", "figures_supervisors")
         cases = await self.desk.cases.recent(time.time() - days * 24 * 3600)
 
         def group(key: str) -> dict[str, dict[str, Any]]:

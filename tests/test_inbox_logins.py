@@ -26,6 +26,7 @@ import redis as redis_sync
 from redis.asyncio import Redis
 
 from inbox.accounts import Accounts
+from inbox.i18n import text
 from inbox.login_limit import LoginLimiter
 from inbox.passwords import Passwords
 from knowledge.centres import Centres
@@ -34,6 +35,9 @@ from tests.conftest import ROOT, make_stack
 
 DB, RASA_DB = 10, 9
 PASSWORD = "correct horse battery staple"
+# The login page speaks Romanian unless asked otherwise (docs/inbox.md, Languages): the limiter's words there.
+FROM_THIS_ADDRESS = text("ro", "login.wait_address").split("{")[0]  # "Prea multe încercări de la această adresă…"
+WAIT = "Așteptați"  # "Wait", in both of the limiter's messages
 SUFFIX = uuid.uuid4().hex[:6]
 TEAM = {
     "ana": ("counsellor", "iasi"),
@@ -139,7 +143,7 @@ async def test_forwarded_for_from_an_untrusted_peer_is_ignored(direct: LocalStac
     found = await attempts(direct, forged)
     assert statuses(found) == {401: 25, 429: 5}
     refused = next(r for r in found if r.status_code == 429)
-    assert "from this address" in refused.text and int(refused.headers["Retry-After"]) > 800
+    assert FROM_THIS_ADDRESS in refused.text and int(refused.headers["Retry-After"]) > 800
     entries = [e for name in names for e in audit(db, name)]
     assert {e["address"] for e in entries} == {"127.0.0.1"}  # never the forged ones
     assert [e["action"] for e in entries].count("login_failed") == 25
@@ -191,7 +195,7 @@ async def test_twenty_wrong_passwords_at_once_get_five_checks_then_the_right_one
     found = await attempts(proxied, wrong)
     assert statuses(found) == {401: 5, 429: 15}  # one try per delay, however many come at once
     assert all(int(r.headers["Retry-After"]) <= 2 for r in found if r.status_code == 429)
-    assert all("Wait" in r.text for r in found if r.status_code == 429)
+    assert all(WAIT in r.text for r in found if r.status_code == 429)
     # The same for a name nobody has: the limiter does not tell which names exist.
     nobody = [(f"ghost-{SUFFIX}", "wrong password!", {"X-Forwarded-For": f"198.51.100.{i}"}) for i in range(20)]
     assert statuses(await attempts(proxied, nobody)) == {401: 5, 429: 15}
@@ -221,7 +225,7 @@ async def test_the_delay_doubles_and_one_persistent_address_cannot_keep_a_counse
                 time.sleep(waits[-1])
         assert waits[:2] == [1, 2]  # after the five free tries: 1 s, then 2 s
         flood = [c.post("/inbox/login", data=guess, headers=attacker) for _ in range(30)]  # then as fast as it can
-        assert flood[-1].status_code == 429 and "from this address" in flood[-1].text
+        assert flood[-1].status_code == 429 and FROM_THIS_ADDRESS in flood[-1].text
         assert int(flood[-1].headers["Retry-After"]) > 800
     with client(proxied) as counsellor:  # from the centre: at most the delay the attacker reached, not 15 minutes
         started = time.monotonic()

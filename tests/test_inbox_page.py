@@ -2,10 +2,14 @@
 in, sees a new case arrive live, claims it, replies (the reply reaches the user's web chat), a colleague cannot
 claim it, a counsellor of another centre cannot open it, transfer, close, hand back, and the bot answers again.
 The screenshots docs/screenshots/inbox-*.png are taken here (into results/screenshots/ unless
-REFRESH_DOCS_SCREENSHOTS=1)."""
+REFRESH_DOCS_SCREENSHOTS=1). These counsellors chose English (the inbox is Romanian unless an account chooses
+otherwise: tests/test_inbox_language.py)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 
 import httpx
@@ -14,7 +18,8 @@ import redis as redis_sync
 from playwright.sync_api import Browser, Page, expect
 
 from handoff.texts import text as handoff_text
-from tests.conftest import SHOTS, Stack, post, wait_until
+from inbox.i18n import text as inbox_text
+from tests.conftest import ROOT, SHOTS, Stack, post, wait_until
 from tests.test_inbox_security import PASSWORD, add_user
 
 pytestmark = pytest.mark.browser
@@ -29,11 +34,28 @@ def team(stack: Stack) -> dict[str, str]:
     for short, (role, centre) in people.items():
         username = f"{short}{suffix}"
         assert add_user(stack, username, role, centre).returncode == 0
+        assert choose_language(stack, username, "en").returncode == 0
         made[short] = username
     return made
 
 
-def open_inbox(browser: Browser, stack: Stack, username: str, phone: bool = False, shot: str = "") -> Page:
+def choose_language(stack: Stack, username: str, language: str) -> subprocess.CompletedProcess[str]:
+    """Choose the language of an account's inbox the documented way (`python -m inbox users language`)."""
+    argv = [sys.executable, "-m", "inbox", "users", "language", username, language]
+    env = {**os.environ, "REDIS_URL": stack.settings.redis_url}
+    return subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+
+
+def open_inbox(
+    browser: Browser,
+    stack: Stack,
+    username: str,
+    phone: bool = False,
+    shot: str = "",
+    login_in: str = "en",
+    account_in: str = "en",
+) -> Page:
+    """Log in through the login page in `login_in` (its language switch); the inbox is then in `account_in`."""
     if phone:
         context = browser.new_context(
             viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, device_scale_factor=2
@@ -43,12 +65,15 @@ def open_inbox(browser: Browser, stack: Stack, username: str, phone: bool = Fals
     page = context.new_page()
     page.goto(f"{stack.gateway}/inbox")
     expect(page).to_have_url(f"{stack.gateway}/inbox/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
+    if login_in != "ro":
+        page.get_by_role("link", name=inbox_text(login_in, "meta.name")).click()
+        expect(page).to_have_url(f"{stack.gateway}/inbox/login?lang={login_in}")
+    page.get_by_label(inbox_text(login_in, "login.username")).fill(username)
+    page.get_by_label(inbox_text(login_in, "login.password")).fill(PASSWORD)
     if shot:
         page.screenshot(path=str(SHOTS / shot))
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator("#live")).to_have_text("live", timeout=15_000)
+    page.get_by_role("button", name=inbox_text(login_in, "login.submit")).click()
+    expect(page.locator("#live")).to_have_text(inbox_text(account_in, "app.live"), timeout=15_000)
     return page
 
 
@@ -179,7 +204,7 @@ def test_the_inbox_on_a_phone_and_the_supervisors_figures(
     table = desk.locator("#figures")
     expect(table).to_contain_text("By centre")
     expect(table.locator("section", has_text="By centre")).to_contain_text("Bacău")
-    expect(table.locator("section", has_text="By language")).to_contain_text("es")
+    expect(table.locator("section", has_text="By language")).to_contain_text("Spanish")
     desk.screenshot(path=str(SHOTS / "inbox-figures.png"), full_page=True)
     desk.context.close()
 

@@ -1,16 +1,56 @@
 // The counsellors' inbox: queue, case view and actions, live through server-sent events. No build step.
 // Every text from a user or a colleague is put in the page with textContent, never as markup.
+// Every text of our own is in inbox/locales/{language}.json, looked up with t(key) or named in the page by
+// data-i18n (data-i18n-placeholder, -title, -aria-label); internal values are shown through them too.
 "use strict";
 
-const state = { me: null, csrf: "", current: null, centres: [], cases: [], canned: {} };
+const state = { me: null, csrf: "", current: null, centres: [], cases: [], canned: {}, names: {} };
 const $ = (sel) => document.querySelector(sel);
-const LANGS = { ro: "Romanian", it: "Italian", es: "Spanish" };
-const REASONS = {
-  user_request: "asked for a person",
-  not_understood: "bot did not understand",
-  counsellor_topic: "topic needs a counsellor",
-  safety: "SAFETY",
-};
+const words = { texts: {}, language: "ro", intl: "ro-RO" };
+const EVENT_KEYS = { "safety alert: the hotline was sent": "safety_alert" };
+
+// Texts ------------------------------------------------------------------------------------------------------
+
+function lookup(key) {
+  let found = words.texts;
+  for (const part of key.split(".")) found = found && typeof found === "object" ? found[part] : undefined;
+  return typeof found === "string" ? found : undefined;
+}
+
+function t(key, params = {}) {
+  const found = lookup(key);
+  if (found === undefined) return key;
+  return found.replace(/\{(\w+)\}/g, (all, name) => (name in params ? String(params[name]) : all));
+}
+
+// An internal value (a topic, a country, a state...) as a word: its label, else the value itself.
+function word(group, value) {
+  if (!value) return "";
+  return lookup(`${group}.${value}`) ?? value;
+}
+
+function nameOf(username) {
+  return state.names[username] || username;
+}
+
+async function loadTexts(language) {
+  const response = await fetch(`/inbox/locales/${encodeURIComponent(language)}.json`, { credentials: "same-origin" });
+  if (!response.ok) throw new Error(`locale ${language}: ${response.status}`);
+  words.texts = await response.json();
+  words.language = language;
+  words.intl = words.texts.meta.intl;
+  document.documentElement.lang = language;
+}
+
+function translatePage() {
+  for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+  for (const node of document.querySelectorAll("[data-i18n-placeholder]")) node.placeholder = t(node.dataset.i18nPlaceholder);
+  for (const node of document.querySelectorAll("[data-i18n-title]")) node.title = t(node.dataset.i18nTitle);
+  for (const node of document.querySelectorAll("[data-i18n-aria-label]")) node.setAttribute("aria-label", t(node.dataset.i18nAriaLabel));
+  const ideas = t("labels.ideas").split(",").map((idea) => el("option", { value: idea.trim() }));
+  $("#label-ideas").replaceChildren(...ideas);
+  document.body.classList.remove("loading");
+}
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -47,22 +87,46 @@ async function api(path, body) {
   }
   const data = await response.json().catch(() => ({}));
   if (!response.ok) {
-    const reason = typeof data.detail === "string" ? data.detail : `error ${response.status}`;
-    const error = new Error(reason);
+    const error = new Error(refusal(response.status, data));
     error.status = response.status;
     throw error;
   }
   return data;
 }
 
+// Why the server refused, in the counsellor's language: its `code` (errors.*), else by the status.
+function refusal(status, data) {
+  if (data.code && lookup(`errors.${data.code}`) !== undefined) return t(`errors.${data.code}`, data.params || {});
+  if (status === 403) return t("errors.forbidden");
+  if (status === 422) return t("errors.invalid");
+  return t("errors.generic", { status });
+}
+
 function minutes(seconds) {
-  if (seconds < 60) return "<1 min";
-  if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
-  return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
+  if (seconds < 60) return t("time.under_minute");
+  if (seconds < 3600) return t("time.minutes", { m: Math.floor(seconds / 60) });
+  return t("time.hours", { h: Math.floor(seconds / 3600), m: Math.floor((seconds % 3600) / 60) });
 }
 
 function clock(at) {
-  return new Date(at * 1000).toLocaleString([], { weekday: "short", hour: "2-digit", minute: "2-digit" });
+  const format = new Intl.DateTimeFormat(words.intl, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+  return format.format(new Date(at * 1000));
+}
+
+function centreName(id) {
+  return (state.centres.find((c) => c.id === id) || { name: id }).name;
+}
+
+// What the person sent: a button's payload ("/greet", "/rights_unpaid_wages") as words, their text as it is.
+function personText(text) {
+  const payload = /^\/([a-z_]+)(\{.*\})?$/.exec(text.trim());
+  if (!payload) return text;
+  if (payload[1] === "greet") return t("timeline.started");
+  return t("timeline.pressed", { label: word("topics", payload[1]) });
+}
+
+function topicOf(c) {
+  return c.topic ? word("topics", c.topic) : "";
 }
 
 // Queue ------------------------------------------------------------------------------------------------------
@@ -77,12 +141,12 @@ function caseItem(c) {
       "a",
       { href: `#case/${c.id}`, class: "item-link" },
       el("span", { class: "badges" },
-        c.urgent ? el("span", { class: "badge urgent", text: "URGENT" }) : null,
-        el("span", { class: "badge", text: c.language.toUpperCase(), title: LANGS[c.language] || c.language }),
-        el("span", { class: "badge", text: c.channel })),
-      el("span", { class: "reason", text: REASONS[c.reason] || c.reason }),
-      el("span", { class: "meta", text: `${c.centre_name}${c.topic ? " · " + c.topic : ""}` }),
-      el("span", { class: "wait", text: c.state === "waiting" ? `waiting ${minutes(waited)}` : `claimed by ${owner}` }),
+        c.urgent ? el("span", { class: "badge urgent", text: t("queue.urgent_badge") }) : null,
+        el("span", { class: "badge", text: word("languages", c.language) }),
+        el("span", { class: "badge", text: word("channels", c.channel) })),
+      el("span", { class: "reason", text: word("reasons", c.reason) }),
+      el("span", { class: "meta", text: [c.centre_name, topicOf(c)].filter(Boolean).join(" · ") }),
+      el("span", { class: "wait", text: c.state === "waiting" ? t("queue.waiting", { time: minutes(waited) }) : t("queue.claimed_by", { name: nameOf(owner) }) }),
     ),
   );
   return item;
@@ -92,6 +156,7 @@ async function loadQueue() {
   const centre = $("#centre-filter").value;
   const data = await api(`/inbox/api/queue${centre ? "?centre=" + encodeURIComponent(centre) : ""}`);
   state.cases = data.cases;
+  Object.assign(state.names, data.names || {});
   $("#queue").replaceChildren(...data.cases.map(caseItem));
   $("#queue-empty").hidden = data.cases.length > 0;
   if (data.overflow) {
@@ -102,10 +167,11 @@ async function loadQueue() {
   const urgent = data.cases.filter((c) => c.urgent && c.state === "waiting");
   $("#urgent").hidden = urgent.length === 0;
   if (urgent.length) {
-    $("#urgent").textContent = `URGENT: ${urgent.length} case${urgent.length > 1 ? "s" : ""} waiting (${urgent[0].centre_name}, ${minutes(Date.now() / 1000 - urgent[0].created_at)}) – open`;
+    const params = { count: urgent.length, centre: urgent[0].centre_name, time: minutes(Date.now() / 1000 - urgent[0].created_at) };
+    $("#urgent").textContent = t(urgent.length > 1 ? "queue.urgent_banner_many" : "queue.urgent_banner_one", params);
     $("#urgent").href = `#case/${urgent[0].id}`;
   }
-  document.title = waiting ? `(${waiting}) Inbox` : "Inbox";
+  document.title = waiting ? t("app.title_waiting", { count: waiting }) : t("app.title");
 }
 
 // Case view ---------------------------------------------------------------------------------------------------
@@ -115,19 +181,34 @@ function fact(name, value) {
 }
 
 function timelineEntry(entry) {
-  const when = el("time", { text: clock(entry.at) });
+  const when = el("time", { datetime: new Date(entry.at * 1000).toISOString(), text: clock(entry.at) });
   if (entry.kind === "event") {
-    const who = entry.by ? ` by ${entry.by}` : "";
-    const centreName = (id) => (state.centres.find((c) => c.id === id) || { name: id }).name;
-    const to = entry.to ? ` → ${entry.to}` : entry.centre ? ` → ${centreName(entry.centre)}` : "";
-    return el("li", { class: "event" }, el("span", { text: `${entry.text}${who}${to}` }), when);
+    let line = word("events", EVENT_KEYS[entry.text] || entry.text);
+    if (entry.reason) line = `${line} (${word("reasons", entry.reason)})`;
+    if (entry.by) line = t("timeline.by", { event: line, name: nameOf(entry.by) });
+    const [kind, ...rest] = (entry.to || "").split(" ");
+    let target = entry.centre ? centreName(entry.centre) : "";
+    if (kind === "counsellor") target = nameOf(rest.join(" "));
+    else if (kind === "centre") target = centreName(rest.join(" "));
+    else if (entry.to === "supervisors") target = t("timeline.supervisors");  // on call: every supervisor
+    else if (entry.to) target = nameOf(entry.to);
+    if (target) line = t("timeline.to", { event: line, target });
+    return el("li", { class: "event" }, el("span", { text: line }), when);
   }
-  const labels = { user: "Person", bot: "Bot", counsellor: entry.by || "Counsellor", note: `Note · ${entry.by || ""}` };
+  const labels = {
+    user: t("timeline.person"),
+    bot: t("timeline.bot"),
+    counsellor: entry.by ? nameOf(entry.by) : t("timeline.counsellor"),
+    note: t("timeline.note", { name: nameOf(entry.by || "") }),
+  };
+  let body = entry.text;
+  if (entry.kind === "user") body = personText(entry.text);
+  if (entry.kind === "counsellor" && /^\[template [^\]]*\]$/.test(entry.text)) body = t("timeline.template");
   return el(
     "li",
     { class: `msg ${entry.kind}${entry.before_handoff ? " before" : ""}` },
     el("span", { class: "who", text: labels[entry.kind] || entry.kind }),
-    el("p", { text: entry.text }),
+    el("p", { text: body }),
     when,
   );
 }
@@ -139,7 +220,7 @@ async function openCase(id) {
     c = await api(`/inbox/api/cases/${encodeURIComponent(id)}`);
   } catch (error) {
     $("#case-pane").hidden = false;
-    $("#case-title").textContent = error.status === 403 ? "Not your centre's case" : "Case not found";
+    $("#case-title").textContent = error.status === 403 ? t("case.not_your_centre") : t("case.not_found");
     $("#case-facts").replaceChildren();
     $("#timeline").replaceChildren();
     document.body.classList.add("reading");
@@ -149,31 +230,34 @@ async function openCase(id) {
   document.body.classList.add("reading");
   $("#case-pane").hidden = false;
   $("#case-pane").dataset.state = c.state;
-  $("#case-title").textContent = `${c.urgent ? "URGENT · " : ""}${REASONS[c.reason] || c.reason}`;
-  const userFact = fact("Person", c.user);
+  Object.assign(state.names, c.names || {});
+  const reason = word("reasons", c.reason);
+  $("#case-title").textContent = c.urgent ? t("case.urgent_prefix", { reason }) : reason;
+  const userFact = fact(t("case.person"), c.user);
   if (c.state !== "closed") {
-    userFact[1].append(" ", el("button", { type: "button", class: "link", id: "reveal", text: "show number", onclick: reveal }));
+    userFact[1].append(" ", el("button", { type: "button", class: "link", id: "reveal", text: t("case.show_number"), onclick: reveal }));
   }
   $("#case-facts").replaceChildren(
-    ...fact("Language", LANGS[c.language] || c.language),
-    ...fact("Channel", c.channel),
-    ...fact("Country now", c.country),
-    ...fact("From", c.origin),
-    ...fact("Centre", c.centre_name),
+    ...fact(t("case.topic"), topicOf(c)),
+    ...fact(t("case.language"), word("languages", c.language)),
+    ...fact(t("case.channel"), word("channels", c.channel)),
+    ...fact(t("case.country"), word("countries", c.country)),
+    ...fact(t("case.origin"), c.origin),
+    ...fact(t("case.centre"), c.centre_name),
     ...userFact,
-    ...fact("Opened", clock(c.created_at)),
-    ...fact("State", c.state === "closed" ? `closed (${c.outcome})` : c.state),
+    ...fact(t("case.opened"), clock(c.created_at)),
+    ...fact(t("case.state"), c.state === "closed" ? t("case.closed_with", { outcome: word("outcomes", c.outcome) }) : word("states", c.state)),
   );
   const owner = c.holder || c.assignee;
-  $("#owner").textContent = c.state === "closed" ? "" : owner ? (c.mine ? "You have this case." : `Claimed by ${owner}.`) : "Nobody has claimed this case yet.";
+  $("#owner").textContent = c.state === "closed" ? "" : owner ? (c.mine ? t("case.mine") : t("case.claimed_by", { name: nameOf(owner) })) : t("case.unclaimed");
   $("#owner").className = `owner${c.mine ? " mine" : owner ? " other" : ""}`;
   const open = c.state !== "closed";
   $("#claim").hidden = !open || c.mine;
-  $("#claim").textContent = owner && !c.mine ? `Claim (held by ${owner})` : "Claim";
+  $("#claim").textContent = owner && !c.mine ? t("actions.claim_held", { name: nameOf(owner) }) : t("actions.claim");
   for (const sel of ["#transfer-box", "#close-box", "#handback", "#compose", "#labels-form"]) $(sel).hidden = !open;
   $("#window").hidden = c.window_open !== false;
   $("#template").disabled = !c.template_ready || !c.mine;
-  $("#template").textContent = c.template_ready ? "Send the template" : "No approved template configured";
+  $("#template").textContent = c.template_ready ? t("actions.template") : t("actions.no_template");
   $("#send").disabled = !c.mine && $("input[name=mode]:checked").value === "reply";
   $("#timeline").replaceChildren(...c.timeline.map(timelineEntry));
   $("#timeline").scrollTop = $("#timeline").scrollHeight;
@@ -187,14 +271,14 @@ async function openCase(id) {
 async function loadCanned(language) {
   if (!state.canned[language]) state.canned[language] = (await api(`/inbox/api/canned?language=${language}`)).replies;
   const options = state.canned[language].map((r, i) => el("option", { value: String(i), text: r.title }));
-  $("#canned").replaceChildren(el("option", { value: "", text: "Canned replies…" }), ...options);
+  $("#canned").replaceChildren(el("option", { value: "", text: t("compose.canned_choose") }), ...options);
 }
 
 async function loadCounsellors(centre) {
   const data = await api(`/inbox/api/counsellors?centre=${encodeURIComponent(centre)}`);
   const options = data.counsellors
     .filter((p) => p.username !== state.me.username)
-    .map((p) => el("option", { value: p.username, text: `${p.name} (${p.username})` }));
+    .map((p) => el("option", { value: p.username, text: p.name && p.name !== p.username ? `${p.name} (${p.username})` : p.username }));
   $("#transfer-counsellor").replaceChildren(el("option", { value: "", text: "—" }), ...options);
 }
 
@@ -223,7 +307,7 @@ async function reveal() {
     const data = await api(`/inbox/api/cases/${encodeURIComponent(state.current)}/reveal`, {});
     const button = $("#reveal");
     button.replaceWith(el("span", { class: "revealed", text: data.user }));
-    toast("Shown (recorded in the audit log).");
+    toast(t("case.number_shown"));
   } catch (error) {
     toast(error.message, true);
   }
@@ -232,30 +316,35 @@ async function reveal() {
 // Figures and accounts ----------------------------------------------------------------------------------------
 
 function figureTable(title, rows) {
-  const head = el("tr", {}, ...["", "cases", "waiting", "overflow", "median first response", "median to close"].map((h) => el("th", { text: h })));
+  const heads = ["", t("figures.cases"), t("figures.waiting"), t("figures.overflow"), t("figures.first_response"), t("figures.to_close")];
+  const head = el("tr", {}, ...heads.map((h) => el("th", { text: h })));
   const body = Object.entries(rows).map(([name, f]) =>
     el("tr", {},
       el("th", { text: name }),
       el("td", { text: String(f.cases) }),
       el("td", { text: String(f.waiting) }),
       el("td", { text: String(f.overflow) }),
-      el("td", { text: f.median_first_response_seconds == null ? "—" : minutes(f.median_first_response_seconds) }),
-      el("td", { text: f.median_close_seconds == null ? "—" : minutes(f.median_close_seconds) })));
+      el("td", { text: f.median_first_response_seconds == null ? t("figures.none") : minutes(f.median_first_response_seconds) }),
+      el("td", { text: f.median_close_seconds == null ? t("figures.none") : minutes(f.median_close_seconds) })));
   return el("section", {}, el("h3", { text: title }), el("table", { class: "table" }, el("thead", {}, head), el("tbody", {}, ...body)));
 }
 
 async function loadFigures() {
   const f = await api("/inbox/api/figures?days=30");
   const names = Object.fromEntries(state.centres.map((c) => [c.id, c.name]));
-  const byCentre = Object.fromEntries(Object.entries(f.by_centre).map(([k, v]) => [names[k] || k, v]));
-  const duty = Object.entries(f.on_duty).map(([centre, people]) => el("li", { text: `${names[centre] || centre}: ${people.join(", ")}` }));
+  const relabel = (rows, label) => Object.fromEntries(Object.entries(rows).map(([k, v]) => [k === "-" ? t("figures.unknown") : label(k), v]));
+  const byCentre = relabel(f.by_centre, (k) => names[k] || k);
+  const byLanguage = relabel(f.by_language, (k) => word("languages", k));
+  const byTopic = relabel(f.by_topic, (k) => lookup(`topics.${k}`) ?? word("reasons", k));
+  const dutyName = (centre) => (centre === "all centres" ? t("figures.all_centres") : names[centre] || centre);
+  const duty = Object.entries(f.on_duty).map(([centre, people]) => el("li", { text: `${dutyName(centre)}: ${people.join(", ")}` }));
   $("#figures").replaceChildren(
-    el("section", { id: "on-duty" }, el("h3", { text: "On duty now (inbox open)" }),
-      duty.length ? el("ul", {}, ...duty) : el("p", { class: "empty", text: "Nobody has the inbox open." })),
-    figureTable("All centres", { all: f.total }),
-    figureTable("By centre", byCentre),
-    figureTable("By language", f.by_language),
-    figureTable("By topic or reason", f.by_topic),
+    el("section", { id: "on-duty" }, el("h3", { text: t("figures.on_duty") }),
+      duty.length ? el("ul", {}, ...duty) : el("p", { class: "empty", text: t("figures.nobody") })),
+    figureTable(t("figures.all"), { [t("figures.total")]: f.total }),
+    figureTable(t("figures.by_centre"), byCentre),
+    figureTable(t("figures.by_language"), byLanguage),
+    figureTable(t("figures.by_topic"), byTopic),
   );
 }
 
@@ -263,17 +352,24 @@ async function loadAccounts() {
   const data = await api("/inbox/api/users");
   const rows = data.users.map((u) =>
     el("tr", {},
-      el("td", { text: u.username }), el("td", { text: u.name }), el("td", { text: u.role }), el("td", { text: u.centre || "—" }),
+      el("td", { text: u.username }), el("td", { text: u.name }), el("td", { text: word("roles", u.role) }),
+      el("td", { text: u.centre ? centreName(u.centre) : "—" }), el("td", { text: word("languages", u.language) }),
       el("td", {}, el("button", {
-        type: "button", class: "quiet", text: u.active ? "active – disable" : "disabled – enable",
+        type: "button", class: "quiet", text: u.active ? t("accounts.disable") : t("accounts.enable"),
         onclick: async () => {
           try { await api(`/inbox/api/users/${encodeURIComponent(u.username)}/active`, { active: !u.active }); await loadAccounts(); }
           catch (error) { toast(error.message, true); }
         },
       }))));
   $("#users tbody").replaceChildren(...rows);
-  const centres = (await api("/inbox/api/centres")).centres.map((c) =>
-    el("li", { text: `${c.name} (${c.id}${c.default ? ", default" : ""}) – ${c.open_now ? "open now" : "closed now"}; languages: ${c.languages.join(", ")}; Mon: ${(c.hours.mon || []).join(", ") || "closed"}` }));
+  const centres = (await api("/inbox/api/centres")).centres.map((c) => {
+    const params = {
+      name: c.name, id: c.id, open: c.open_now ? t("accounts.open_now") : t("accounts.closed_now"),
+      languages: c.languages.map((l) => word("languages", l)).join(", "),
+      hours: (c.hours.mon || []).join(", ") || t("accounts.closed_day"),
+    };
+    return el("li", { text: t(c.default ? "accounts.centre_line_default" : "accounts.centre_line", params) });
+  });
   $("#centres").replaceChildren(el("ul", {}, ...centres));
 }
 
@@ -292,25 +388,65 @@ function listen() {
   const source = new EventSource("/inbox/api/events");
   const refresh = async (event) => {
     const data = JSON.parse(event.data);
-    if (event.type === "case_new") toast(data.urgent ? "New URGENT case" : "New case");
+    if (event.type === "case_new") toast(data.urgent ? t("queue.new_urgent_case") : t("queue.new_case"));
+    if (event.type === "case_on_call") toast(t("queue.on_call"), true);
     await loadQueue();
     if (state.current === data.case) await openCase(data.case);
   };
-  for (const type of ["case_new", "case_message", "case_claimed", "case_updated", "case_overflow"]) {
+  for (const type of ["case_new", "case_message", "case_claimed", "case_updated", "case_overflow", "case_on_call"]) {
     source.addEventListener(type, (e) => refresh(e).catch(() => {}));
   }
-  source.onopen = () => { $("#live").textContent = "live"; $("#live").className = "live on"; loadQueue().catch(() => {}); };
-  source.onerror = () => { $("#live").textContent = "reconnecting"; $("#live").className = "live"; };
+  source.onopen = () => { $("#live").dataset.i18n = "app.live"; $("#live").textContent = t("app.live"); $("#live").className = "live on"; loadQueue().catch(() => {}); };
+  source.onerror = () => { $("#live").dataset.i18n = "app.reconnecting"; $("#live").textContent = t("app.reconnecting"); $("#live").className = "live"; };
 }
 
 // Start ---------------------------------------------------------------------------------------------------------
 
+function showWho() {
+  const params = { name: state.me.name, role: word("roles", state.me.role), centre: centreName(state.me.centre) };
+  $("#who").textContent = t(state.me.centre ? "app.who_centre" : "app.who", params);
+}
+
+function languageSwitch() {
+  const buttons = state.me.languages.map((language) => el("button", {
+    type: "button", class: "quiet lang", lang: language, "data-language": language,
+    "aria-pressed": String(language === words.language), text: language.toUpperCase(),
+    title: word("languages", language),
+    onclick: () => chooseLanguage(language).catch((error) => toast(error.message, true)),
+  }));
+  $("#ui-language").replaceChildren(...buttons);
+  $("#nu-language").replaceChildren(...state.me.languages.map((l) => el("option", { value: l, text: word("languages", l) })));
+}
+
+// The counsellor's choice of language: kept on the account, the page redrawn in it at once.
+async function chooseLanguage(language) {
+  if (language === words.language) return;
+  await api("/inbox/api/me/language", { language });
+  state.me.language = language;
+  await loadTexts(language);
+  translatePage();
+  showWho();
+  languageSwitch();
+  toast(t("app.language_saved"));
+  const everyCentre = $("#centre-filter").options[0];
+  if (everyCentre) everyCentre.textContent = t("queue.all_centres");
+  const view = document.querySelector(".tab[aria-current=page]");
+  if (view && view.dataset.view !== "queue") show(view.dataset.view);
+  else if (state.me.role !== "admin") {
+    await loadQueue();
+    if (state.current) await openCase(state.current);
+  }
+}
+
 async function start() {
   state.me = await api("/inbox/api/me");
+  await loadTexts(state.me.language || "ro");
+  translatePage();
   state.csrf = state.me.csrf;
   state.centres = state.me.centres;
   $("#logout input[name=csrf]").value = state.csrf;
-  $("#who").textContent = `${state.me.name} · ${state.me.role}${state.me.centre ? " · " + (state.centres.find((c) => c.id === state.me.centre) || {}).name : ""}`;
+  showWho();
+  languageSwitch();
   const centreOptions = () => state.centres.map((c) => el("option", { value: c.id, text: c.name }));
   $("#transfer-centre").replaceChildren(el("option", { value: "", text: "—" }), ...centreOptions());
   $("#nu-centre").replaceChildren(el("option", { value: "", text: "—" }), ...centreOptions());
@@ -320,9 +456,24 @@ async function start() {
   document.querySelector(".tab[data-view=accounts]").hidden = state.me.role !== "admin";
   if (supervisor) {
     $("#centre-filter").hidden = false;
-    $("#centre-filter").replaceChildren(el("option", { value: "", text: "All centres" }), ...centreOptions());
+    $("#centre-filter").replaceChildren(el("option", { value: "", text: t("queue.all_centres") }), ...centreOptions());
     $("#centre-filter").addEventListener("change", () => loadQueue());
   }
+  $("#add-user").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const body = {
+      username: $("#nu-username").value.trim(), name: $("#nu-name").value.trim(), role: $("#nu-role").value,
+      centre: $("#nu-centre").value, language: $("#nu-language").value, password: $("#nu-password").value,
+    };
+    try {
+      await api("/inbox/api/users", body);
+      toast(t("accounts.created"));
+      $("#add-user").reset();
+      await loadAccounts();
+    } catch (error) {
+      toast(error.message, true);
+    }
+  });
   if (state.me.role === "admin") {
     $("#view-queue").hidden = true;
     document.querySelector(".tab[data-view=queue]").hidden = true;
@@ -330,23 +481,23 @@ async function start() {
     return;
   }
   $("#back").addEventListener("click", closeCase);
-  $("#claim").addEventListener("click", () => act("claim", {}, "Claimed: the case is yours."));
+  $("#claim").addEventListener("click", () => act("claim", {}, t("actions.claimed")));
   $("#handback").addEventListener("click", () => {
-    if (confirm("Hand the conversation back to the bot?")) act("handback", {}, "Handed back to the bot.").then(() => closeCase());
+    if (confirm(t("actions.handback_confirm"))) act("handback", {}, t("actions.handed_back")).then(() => closeCase());
   });
-  $("#template").addEventListener("click", () => act("template", {}, "Template sent."));
+  $("#template").addEventListener("click", () => act("template", {}, t("actions.template_sent")));
   $("#close").addEventListener("submit", (e) => {
     e.preventDefault();
-    act("close", { outcome: $("#outcome").value }, "Case closed.").then(() => closeCase());
+    act("close", { outcome: $("#outcome").value }, t("actions.closed")).then(() => closeCase());
   });
   $("#transfer").addEventListener("submit", (e) => {
     e.preventDefault();
     const body = { centre: $("#transfer-centre").value, counsellor: $("#transfer-counsellor").value };
-    act("transfer", body, "Transferred.").then(() => { $("#transfer-box").open = false; });
+    act("transfer", body, t("actions.transferred")).then(() => { $("#transfer-box").open = false; });
   });
   $("#labels-form").addEventListener("submit", (e) => {
     e.preventDefault();
-    act("labels", { labels: $("#labels").value.split(",") }, "Labels saved.");
+    act("labels", { labels: $("#labels").value.split(",") }, t("labels.saved"));
   });
   $("#canned").addEventListener("change", () => {
     const reply = (state.canned[state.caseData.language] || [])[Number($("#canned").value)];
@@ -358,8 +509,10 @@ async function start() {
     radio.addEventListener("change", () => {
       const note = radio.value === "note" && radio.checked;
       $("#compose").classList.toggle("noting", note);
-      $("#text").placeholder = note ? "A private note for colleagues (never sent)…" : "Write a reply… (Ctrl+Enter sends)";
-      $("#send").textContent = note ? "Save note" : "Send";
+      $("#text").dataset.i18nPlaceholder = note ? "compose.note_placeholder" : "compose.reply_placeholder";
+      $("#text").placeholder = t($("#text").dataset.i18nPlaceholder);
+      $("#send").dataset.i18n = note ? "compose.save_note" : "compose.send";
+      $("#send").textContent = t($("#send").dataset.i18n);
       $("#send").disabled = !note && !(state.caseData && state.caseData.mine);
     });
   }
@@ -368,7 +521,7 @@ async function start() {
     const text = $("#text").value.trim();
     if (!text) return;
     const mode = $("input[name=mode]:checked").value;
-    const result = await act(mode === "note" ? "note" : "reply", { text }, mode === "note" ? "Note saved." : "Sent.");
+    const result = await act(mode === "note" ? "note" : "reply", { text }, mode === "note" ? t("compose.note_saved") : t("compose.sent"));
     if (result) $("#text").value = "";
   });
   $("#text").addEventListener("keydown", (e) => {

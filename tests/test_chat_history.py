@@ -1,10 +1,17 @@
 """The /chat page keeps the person's side (issue 12): the conversation survives a reload and can be cleared,
-messages typed offline are sent once each, in order, when the connection returns, earlier answers' buttons
-stop working, and every control is big enough on a phone. Real headless Chromium against the real stack."""
+messages typed offline are sent once each, in order, when the connection returns, a message whose answer was
+lost is resent with its id and answered once, earlier answers' buttons stop working, the language buttons
+follow the answers, a counsellor's reply (through the inbox) shows who wrote it, and every control is big
+enough on a phone. Real headless Chromium against the real stack (the session's, Redis database 15)."""
 
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
+import uuid
 from collections import defaultdict
 
 import httpx
@@ -16,7 +23,8 @@ from core.locales import text
 from handoff.texts import text as handoff_text
 from knowledge.cards import knowledge
 from knowledge.render import render
-from tests.conftest import SHOTS, Stack, wait_until
+from tests.conftest import GATEWAY_DB, REDIS_PORT, ROOT, SHOTS, Stack, wait_until
+from tests.test_inbox_security import PASSWORD, csrf, login
 
 pytestmark = pytest.mark.browser
 DANGER = "lucrez in Italia si ma simt in pericol, am nevoie de ajutor urgent"
@@ -281,28 +289,52 @@ def test_a_message_whose_answer_was_lost_is_resent_with_its_id_and_answered_once
     page.context.close()
 
 
-def test_a_counsellors_message_shows_who_wrote_it_and_survives_a_reload(
+def add_counsellor(username: str) -> None:
+    """A counsellor of the Iași centre, named Maria, in the shared stack's Redis database (the real command)."""
+    env = {**os.environ, "REDIS_URL": f"redis://127.0.0.1:{REDIS_PORT}/{GATEWAY_DB}"}
+    command = ["users", "add", username, "--role", "counsellor", "--centre", "iasi", "--name", "Maria"]
+    subprocess.run(
+        [sys.executable, "-m", "inbox", *command, "--password-stdin"],
+        input=PASSWORD + "\n",
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+
+
+def test_a_counsellors_reply_shows_who_wrote_it_and_survives_a_reload(
     stack: Stack, browser: Browser, responses: dict, redis_client: redis_sync.Redis
 ) -> None:
+    username = f"maria-web-{uuid.uuid4().hex[:6]}"
+    add_counsellor(username)
     page = phone(browser)
     page.goto(f"{stack.gateway}/chat")
     greeted(page, responses)
+    page.locator("#text").fill(DANGER)
+    page.locator("#text").press("Enter")
+    elsewhere = page.get_by_role("button", name=text("button.origin_other", "ro"), exact=True)
+    elsewhere.click(timeout=30_000)  # the default centre, Iași
     sender = stored(page)["sender"]
-    # A counsellor's reply as the web outbox stores it (the contract's `from`), read by the page's long poll.
-    reply = {
-        "text": "Bună, sunt aici. Cu ce te pot ajuta?",
-        "from": {"kind": "counsellor", "name": "Maria", "centre": "Iași"},
-    }
-    redis_client.xadd(f"hd:web:out:{sender}", {"m": json.dumps(reply, ensure_ascii=False), "reply_to": ""})
+    wait_until(lambda: bool(redis_client.hget(f"hd:conv:web:{sender}", "case")), 30, "no case opened")
+    case_id = redis_client.hget(f"hd:conv:web:{sender}", "case").decode()
+    wait_until(lambda: redis_client.hget(f"hd:case:{case_id}", "centre") == b"iasi", 30, "not routed to Iași")
+    maria = login(stack, username)
+    headers = csrf(maria)
+    assert maria.post(f"/inbox/api/cases/{case_id}/claim", headers=headers).status_code == 200
+    reply = "Bună, sunt aici. Cu ce te pot ajuta?"
+    assert maria.post(f"/inbox/api/cases/{case_id}/reply", json={"text": reply}, headers=headers).is_success
+    maria.close()
+    who = f"Maria · {text('web_chat.counsellor', 'ro')} · Iași"
     counsellor = page.locator(".msg.bot.counsellor")
     expect(counsellor).to_have_count(1, timeout=30_000)
-    expect(counsellor.locator(".who")).to_have_text(f"Maria · {text('web_chat.counsellor', 'ro')} · Iași")
-    expect(counsellor).to_contain_text(reply["text"])
-    assert page.locator(".msg.bot:not(.counsellor)").count() == 1  # the greeting is the assistant's
+    expect(counsellor.locator(".who")).to_have_text(who)
+    expect(counsellor).to_contain_text(reply)
+    expect(page.locator(".msg.bot", has_text="800 290 290").first).not_to_have_class(re.compile("counsellor"))
     page.reload()
-    expect(page.locator(".msg.bot.counsellor .who")).to_have_text(
-        f"Maria · {text('web_chat.counsellor', 'ro')} · Iași"
-    )
+    expect(page.locator(".msg.bot.counsellor .who")).to_have_text(who)
     page.wait_for_timeout(1500)
     expect(page.locator(".msg.bot.counsellor")).to_have_count(1)
     page.screenshot(path=str(SHOTS / "chat-counsellor.png"))

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     gateway_port: int = 8000
     embedded_worker: bool = True
     inbound_partitions: int = Field(default=16, ge=1, le=1024)
+    # Back-pressure (docs/architecture.md): past these many messages waiting, in one partition or in all, the web
+    # chat is answered 503 + Retry-After (the page resends); the messengers are still accepted. 0: no limit.
+    inbound_max_per_partition: int = Field(default=100, ge=0)
+    inbound_max_total: int = Field(default=600, ge=0)
     rasa_timeout_seconds: float = Field(default=15.0, gt=0)
     web_reply_wait_seconds: float = Field(default=25.0, ge=0)
     max_text_chars: int = Field(default=4096, ge=1)

@@ -15,6 +15,7 @@ from inbox.wiring import HandoffServices
 from messaging.channel import Channel
 from messaging.conversations import Conversations
 from messaging.delivery import Delivery
+from messaging.inbound_backlog import InboundBacklog
 from messaging.inbound_queue import InboundQueue
 from messaging.outbox import Outbox, OutboxSender
 from messaging.rasa_client import RasaClient
@@ -32,6 +33,7 @@ class Services:
     settings: Settings
     redis: Redis
     queue: InboundQueue
+    backlog: InboundBacklog
     conversations: Conversations
     rasa: RasaClient
     web_outbox: WebOutbox
@@ -55,10 +57,12 @@ class Services:
         conversations = Conversations(redis, retention)
         delivery = Delivery(web_outbox, outbox, channels)
         handoff = HandoffServices.build(settings, redis, conversations, delivery)
+        queue = InboundQueue(redis, settings.inbound_partitions, settings.dedupe_ttl_seconds)
         return cls(
             settings=settings,
             redis=redis,
-            queue=InboundQueue(redis, settings.inbound_partitions, settings.dedupe_ttl_seconds),
+            queue=queue,
+            backlog=InboundBacklog(queue, settings.inbound_max_per_partition, settings.inbound_max_total),
             conversations=conversations,
             rasa=RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_seconds),
             web_outbox=web_outbox,

@@ -6,6 +6,8 @@ stored in the inbound queue before anything else happens; the handler then waits
 WEB_REPLY_WAIT_SECONDS, or less with `?wait=`) for the worker to answer it. If the answer takes
 longer (Rasa starting or down), the response is 202 with `"pending": true` and whatever notice was sent
 so far, and the replies arrive later through GET /webhooks/web/messages, which the /chat page polls.
+Over the inbound queue's depth limit (messaging/inbound_backlog.py) a new message is 503 + Retry-After and not
+stored; the page resends it with the same message_id.
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ from core.languages import LANGUAGES
 from core.messages import InboundMessage
 from gateway.services import Services
 from messaging import metrics
+from messaging.inbound_queue import Admission
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+BACKLOG_RETRY_AFTER_SECONDS = 5  # a resend this much later finds room: Rasa answers ~12 messages a second
 
 
 class WebMessageIn(BaseModel):
@@ -67,6 +71,7 @@ class WebResult:
     status: int
     body: dict[str, Any]
     server_timing: dict[str, float] | None = None
+    retry_after: int | None = None  # seconds, for a 503
 
 
 def _error(status: int, reason: str, details: list[str] | None = None) -> WebResult:
@@ -105,7 +110,11 @@ async def receive(services: Services, raw: bytes, wait_seconds: float | None = N
     message = InboundMessage("web", posted.sender, posted.text, language=posted.language, **client_id)
     outbox = services.web_outbox
     cursor = await outbox.cursor(message.user_id)
-    if not await services.queue.accept(message):
+    admission = await services.backlog.admit(message)
+    if admission is Admission.FULL:
+        refused = _error(503, "too many messages are waiting to be answered; send this message again shortly")
+        return WebResult(refused.status, refused.body, retry_after=BACKLOG_RETRY_AFTER_SECONDS)
+    if admission is Admission.DUPLICATE:
         metrics.INBOUND.labels(channel="web", result="duplicate").inc()
         return WebResult(200, {"messages": [], "duplicate": True})
     metrics.INBOUND.labels(channel="web", result="accepted").inc()

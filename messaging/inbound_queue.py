@@ -3,7 +3,9 @@
 Owns the Redis keys `hd:in:*` (streams, leases) and `hd:dedupe:*`.
 
 - `accept` drops a message already seen (by its channel message id, `SET NX` with a TTL) and appends
-  it to a Redis Stream in one atomic step, so a webhook can answer 2xx as soon as it returns.
+  it to a Redis Stream in one atomic step, so a webhook can answer 2xx as soon as it returns. `admit` does
+  the same within a depth limit (back-pressure, messaging/inbound_backlog.py): a message seen before is still
+  recognised, a new one over the limit is not stored at all.
 - Messages are spread over partitions by conversation. A worker holds a partition through an expiring
   lease and handles its entries one at a time, so one conversation's messages are answered one at a time
   and in order, while different partitions run in parallel, in one process or many.
@@ -20,6 +22,7 @@ import logging
 import time
 import zlib
 from dataclasses import dataclass
+from enum import Enum
 
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
@@ -32,12 +35,36 @@ log = logging.getLogger(__name__)
 GROUP = "workers"
 WORKERS = "hd:in:workers"
 
+# KEYS: the dedupe key, the partition's stream. ARGV: dedupe TTL, the message, the most entries the partition may
+# hold (0: no limit), "1" when the queue as a whole is over its limit. A message seen before is recognised first,
+# also over the limit; a new one over the limit is not stored (no dedupe key either, so a resend is taken later).
 _ACCEPT = """
-if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
-  return redis.call('XADD', KEYS[2], '*', 'm', ARGV[2])
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return false
 end
-return false
+local most = tonumber(ARGV[3])
+if ARGV[4] == '1' or (most > 0 and redis.call('XLEN', KEYS[2]) >= most) then
+  return 'full'
+end
+redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
+return redis.call('XADD', KEYS[2], '*', 'm', ARGV[2])
 """
+
+
+class Admission(Enum):
+    """What became of a message offered to the queue."""
+
+    STORED = "stored"
+    DUPLICATE = "duplicate"  # its channel message id was seen before: not stored again
+    FULL = "full"  # over the depth limit: not stored
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The queue's depth now: entries per partition and the age of the oldest entry."""
+
+    depths: list[int]
+    oldest_seconds: float  # 0 when the queue is empty
 
 
 @dataclass(frozen=True)
@@ -70,10 +97,20 @@ class InboundQueue:
 
     async def accept(self, message: InboundMessage) -> bool:
         """Store a message durably; False if a message with the same channel message id was seen."""
+        return await self.admit(message) is Admission.STORED
+
+    async def admit(
+        self, message: InboundMessage, max_in_partition: int = 0, over_total: bool = False
+    ) -> Admission:
+        """Store a message durably unless it was seen before or its partition already holds `max_in_partition`
+        entries (0: no limit) or `over_total` says the whole queue is full; one atomic step."""
         dedupe_key = f"hd:dedupe:{message.channel}:{message.message_id}"
         stream = self.stream_key(self.partition_of(message.conversation_id))
-        entry_id = await self._accept(keys=[dedupe_key, stream], args=[self._dedupe_ttl, message.to_json()])
-        return entry_id is not None
+        args = [self._dedupe_ttl, message.to_json(), max_in_partition, "1" if over_total else "0"]
+        result = await self._accept(keys=[dedupe_key, stream], args=args)
+        if result is None:
+            return Admission.DUPLICATE
+        return Admission.FULL if result in (b"full", "full") else Admission.STORED
 
     async def hold(self, partition: int, owner: str, lease_ms: int) -> bool:
         """Take or renew the lease on a partition; False if another worker holds it."""
@@ -142,6 +179,19 @@ class InboundQueue:
                 pipe.xlen(self.stream_key(p))
             return sum(await pipe.execute())
 
+    async def snapshot(self) -> Snapshot:
+        """Every partition's depth and the oldest entry's age (its id's time, Redis's clock): one round trip."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.time()
+            for p in range(self.partitions):
+                pipe.xlen(self.stream_key(p))
+                pipe.xrange(self.stream_key(p), count=1)
+            (now_s, now_us), *rows = await pipe.execute()
+        depths = [int(n) for n in rows[0::2]]
+        firsts = [int(_text(first[0][0]).split("-")[0]) for first in rows[1::2] if first]
+        now_ms = int(now_s) * 1000 + int(now_us) // 1000
+        return Snapshot(depths, max(0, now_ms - min(firsts)) / 1000 if firsts else 0.0)
+
     @staticmethod
     def _entry(partition: int, entry_id: str | bytes, fields: dict[bytes | str, bytes | str]) -> Entry:
         raw = fields.get(b"m") or fields.get("m")
@@ -151,3 +201,7 @@ class InboundQueue:
         except (ValueError, TypeError):
             log.error("unreadable inbound entry %s in partition %d", eid, partition)
             return Entry(partition, eid, None)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

@@ -16,6 +16,9 @@ RASA_SECONDS = Histogram("hd_rasa_request_seconds", "Time Rasa took to answer a 
 RASA_ERRORS = Counter("hd_rasa_errors_total", "Failed calls to Rasa", ["reason"])
 QUEUE_WAIT = Histogram("hd_inbound_latency_seconds", "From webhook acceptance to answered", buckets=_SLOW)
 QUEUE_DEPTH = Gauge("hd_inbound_queue_depth", "Messages waiting in the inbound queue")
+PARTITION_DEPTH = Gauge("hd_inbound_partition_depth", "Messages waiting in one inbound partition", ["partition"])
+QUEUE_OLDEST = Gauge("hd_inbound_oldest_seconds", "Age of the oldest message waiting in the inbound queue")
+BACKLOGGED = Gauge("hd_inbound_backlogged", "1 while new web chat messages are refused (a depth limit reached)")
 WEBHOOK_REJECTED = Counter(
     "hd_webhook_rejected_total", "Messenger webhook requests refused, by channel and reason", ["channel", "reason"]
 )

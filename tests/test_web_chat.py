@@ -223,7 +223,13 @@ def test_one_conversation_is_answered_in_order(stack: Stack, sender: str, respon
 
 def test_health_readiness_and_metrics(stack: Stack, sender: str) -> None:
     assert httpx.get(f"{stack.gateway}/healthz").json() == {"status": "ok"}
-    assert httpx.get(f"{stack.gateway}/readyz").json() == {"ready": True, "redis": True, "rasa": True}
+    ready = httpx.get(f"{stack.gateway}/readyz").json()
+    assert {k: ready[k] for k in ("ready", "redis", "rasa", "backlogged")} == {
+        "ready": True,
+        "redis": True,
+        "rasa": True,
+        "backlogged": False,
+    }
     accepted = counter(stack, "hd_inbound_messages_total", channel="web", result="accepted")
     handled = counter(stack, "hd_worker_overhead_seconds_count")
     post(stack, sender, "salut")

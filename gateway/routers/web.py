@@ -42,7 +42,7 @@ async def web_webhook(
 ) -> JSONResponse:
     """One message from the web chat; the answer carries the replies (or 202 and the cursor to poll)."""
     result = await web_chat.receive(services, await request.body(), wait)
-    headers = {}
+    headers = {"Retry-After": str(result.retry_after)} if result.retry_after else {}
     if result.server_timing:
         headers["Server-Timing"] = ", ".join(f"{k};dur={v:.2f}" for k, v in result.server_timing.items())
     return JSONResponse(result.body, result.status, headers=headers)

@@ -7,9 +7,16 @@ and splits each round trip with the Server-Timing header the gateway returns:
   rasa     = time inside Rasa's REST call (measured by the worker)
   overhead = total - rasa: HTTP, validation, dedupe and queueing, language detection, conversation
              state, Rasa client, outbox and the webhook's wait for the worker
-Then measures how many messages per second the inbound path accepts (POST ?wait=0, concurrent clients).
+Then measures how many messages per second the inbound path accepts (POST ?wait=0, concurrent clients); past
+the queue's depth limit (INBOUND_MAX_TOTAL, back-pressure) the rest are refused with 503, counted apart.
+
+`--accept-latency N` measures instead the inbound path alone and what the depth check adds to it (issue 13): three
+gateway processes without worker or Rasa, on a redis-server of their own, take N sequential POST ?wait=0 each,
+in turn: limits off (0), limits checked but never reached, and over the limit (every post answered 503).
 
 Run: .venv/bin/python bench/gateway_overhead.py [--messages 300] [--accept-seconds 10]
+     .venv/bin/python bench/gateway_overhead.py --accept-latency 3000
+Uses Redis at 127.0.0.1:$HELPDESK_TEST_REDIS_PORT (default 6379), databases 9 and 8, which it empties.
 """
 
 from __future__ import annotations
@@ -18,9 +25,12 @@ import argparse
 import asyncio
 import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -28,7 +38,9 @@ import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ops.local_stack import LocalStack, trained_model
+from core.settings import Settings
+from ops.local_stack import TEST_REDIS_PORT, LocalStack, free_port, trained_model, wait_until
+from ops.stack import ROOT, processes
 
 GATEWAY_DB, RASA_DB = 9, 8
 TEXTS = [
@@ -81,26 +93,111 @@ def measure_overhead(stack: LocalStack, count: int) -> None:
 
 
 async def measure_accept_rate(stack: LocalStack, seconds: float, clients: int) -> None:
-    accepted = 0
+    answers: Counter[int] = Counter()
     deadline = time.perf_counter() + seconds
 
     async def client_loop(n: int) -> None:
-        nonlocal accepted
         async with httpx.AsyncClient(base_url=stack.gateway, timeout=30) as client:
             i = 0
             while time.perf_counter() < deadline:
                 body = {"sender": f"accept-{n}-{i % 20}", "text": TEXTS[i % len(TEXTS)]}
                 response = await client.post("/webhooks/web?wait=0", json=body)
-                assert response.status_code == 202, response.text
-                accepted += 1
+                assert response.status_code in (202, 503), response.text  # 503: over the depth limit
+                answers[response.status_code] += 1
                 i += 1
 
     started = time.perf_counter()
     await asyncio.gather(*(client_loop(n) for n in range(clients)))
     elapsed = time.perf_counter() - started
+    accepted, refused = answers[202], answers[503]
     print(
         f"\nInbound accept rate (POST /webhooks/web?wait=0, {clients} concurrent clients, one gateway process): "
-        f"{accepted / elapsed:.0f} messages/s over {elapsed:.1f} s ({accepted} messages stored)"
+        f"{(accepted + refused) / elapsed:.0f} requests/s over {elapsed:.1f} s: {accepted} messages stored, "
+        f"{refused} refused with 503 (INBOUND_MAX_TOTAL {stack.settings.inbound_max_total}, "
+        f"INBOUND_MAX_PER_PARTITION {stack.settings.inbound_max_per_partition})"
+    )
+
+
+def own_redis(folder: str) -> tuple[subprocess.Popen[bytes], int]:
+    """A redis-server of this run on a free port, without persistence."""
+    port = free_port()
+    argv = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    proc = subprocess.Popen(argv, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    wait_until(lambda: _pings(port), 10, "redis-server did not start")
+    return proc, port
+
+
+def _pings(port: int) -> bool:
+    try:
+        return bool(redis.Redis(port=port).ping())
+    except redis.ConnectionError:
+        return False
+
+
+def measure_accept_latency(count: int) -> None:
+    """Sequential POST ?wait=0 round trips of three gateways (no worker, no Rasa), in turn: the depth check's cost."""
+    configs = {
+        "limits off (0)": (0, 0),
+        "limits checked, not reached": (10**9, 10**9),
+        "over the limit (503)": (1, 1),
+    }
+    with tempfile.TemporaryDirectory() as folder:
+        server, port = own_redis(folder)
+        stacks: dict[str, LocalStack] = {}
+        try:
+            for db, (label, (per_partition, total)) in enumerate(configs.items()):
+                settings = Settings(
+                    redis_url=f"redis://127.0.0.1:{port}/{db}",
+                    rasa_url=f"http://127.0.0.1:{free_port()}",
+                    gateway_port=free_port(),
+                    log_level="WARNING",
+                )
+                specs = {p.name: p for p in processes(settings, ROOT / "no-model", actions_port=free_port())}
+                specs["gateway"].env.update(
+                    {
+                        "EMBEDDED_WORKER": "false",
+                        "LOG_LEVEL": "WARNING",
+                        "INBOUND_MAX_PER_PARTITION": str(per_partition),
+                        "INBOUND_MAX_TOTAL": str(total),
+                    }
+                )
+                stacks[label] = LocalStack(settings, specs)
+                stacks[label].start("gateway")
+            for stack in stacks.values():
+                stack.wait_gateway()
+            times: dict[str, list[float]] = {label: [] for label in configs}
+            clients = {label: httpx.Client(base_url=stack.gateway, timeout=30) for label, stack in stacks.items()}
+            for i in range(count + 100):
+                for label, client in clients.items():
+                    body = {"sender": f"lat-{uuid.uuid4().hex[:12]}", "text": TEXTS[i % len(TEXTS)]}
+                    started = time.perf_counter()
+                    response = client.post("/webhooks/web?wait=0", json=body)
+                    elapsed = (time.perf_counter() - started) * 1000
+                    expected = 503 if label.startswith("over") and i > 0 else 202
+                    assert response.status_code == expected, (label, response.status_code, response.text)
+                    if i >= 100:  # warm-up
+                        times[label].append(elapsed)
+            for client in clients.values():
+                client.close()
+        finally:
+            for stack in stacks.values():
+                stack.stop_all()
+            server.terminate()
+            server.wait(timeout=10)
+    print(
+        f"\nPOST /webhooks/web?wait=0, {count} sequential requests per gateway (after 100 warm-up), taken in turn"
+    )
+    print("| gateway | mean | p50 | p95 | p99 |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for label, values in times.items():
+        print(
+            f"| {label} | {statistics.fmean(values):.2f} ms | {percentile(values, 50):.2f} ms | "
+            f"{percentile(values, 95):.2f} ms | {percentile(values, 99):.2f} ms |"
+        )
+    off, on = times["limits off (0)"], times["limits checked, not reached"]
+    print(
+        f"added by the check: mean {statistics.fmean(on) - statistics.fmean(off):+.3f} ms, "
+        f"p50 {percentile(on, 50) - percentile(off, 50):+.3f} ms, p99 {percentile(on, 99) - percentile(off, 99):+.3f} ms"
     )
 
 
@@ -109,10 +206,16 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=300)
     parser.add_argument("--accept-seconds", type=float, default=10)
     parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument(
+        "--accept-latency", type=int, default=0, help="only the inbound path's latency, N requests"
+    )
     args = parser.parse_args()
+    if args.accept_latency:
+        measure_accept_latency(args.accept_latency)
+        return
     model = Path(os.environ["HELPDESK_MODEL"]) if os.environ.get("HELPDESK_MODEL") else trained_model()
     for db in (GATEWAY_DB, RASA_DB):
-        redis.Redis(db=db).flushdb()
+        redis.Redis(port=TEST_REDIS_PORT, db=db).flushdb()
     stack = LocalStack.create(model, GATEWAY_DB, RASA_DB, log_level="WARNING")
     stack.start("actions", "rasa", "gateway")
     try:
@@ -124,7 +227,7 @@ def main() -> None:
     finally:
         stack.stop_all()
         for db in (GATEWAY_DB, RASA_DB):
-            redis.Redis(db=db).flushdb()
+            redis.Redis(port=TEST_REDIS_PORT, db=db).flushdb()
 
 
 if __name__ == "__main__":

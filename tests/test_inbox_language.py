@@ -83,9 +83,9 @@ OUR_TEXT = """() => {
 }"""
 
 
-def assert_romanian(page: Page) -> None:
+def assert_romanian(page: Page, raw: tuple[str, ...] = tuple(RAW)) -> None:
     shown = page.evaluate(OUR_TEXT)
-    found = [w for w in [*ENGLISH, *RAW] if re.search(rf"(?<![\w/]){re.escape(w)}(?![\w])", shown)]
+    found = [w for w in [*ENGLISH, *raw] if re.search(rf"(?<![\w/]){re.escape(w)}(?![\w])", shown)]
     where = [shown[max(0, shown.find(w) - 80) : shown.find(w) + 80] for w in found]
     assert found == [], f"English or raw values on the Romanian page: {found} in {where}"
     keys = [k for k in KEYS if re.search(rf"(?<![\w.]){re.escape(k)}(?![\w])", shown)]
@@ -196,7 +196,7 @@ def test_the_login_page_speaks_the_language_asked_and_errors_in_it(stack: Stack,
     page = browser.new_context().new_page()
     page.goto(f"{stack.gateway}/inbox/login")
     expect(page).to_have_title(t("ro", "login.title"))
-    page.get_by_label("Utilizator").fill("nimeni")
+    page.get_by_label("Utilizator", exact=True).fill("nimeni")
     page.get_by_label("Parolă").fill("parola-gresita")
     page.get_by_role("button", name="Intră").click()
     expect(page.locator(".error")).to_have_text(t("ro", "login.wrong"))
@@ -206,4 +206,81 @@ def test_the_login_page_speaks_the_language_asked_and_errors_in_it(stack: Stack,
     page.get_by_label("Password").fill("wrong-password")
     page.get_by_role("button", name="Log in").click()
     expect(page.locator(".error")).to_have_text(t("en", "login.wrong"))
+    page.context.close()
+
+
+def add_staff(stack: Stack, username: str, role: str) -> None:
+    argv = [sys.executable, "-m", "inbox", "users", "add", username, "--role", role, "--password-stdin"]
+    env = {**os.environ, "REDIS_URL": stack.settings.redis_url}
+    done = subprocess.run(
+        argv, input=PASSWORD + "\n", env=env, cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_figures_and_accounts_in_romanian_and_the_language_api(
+    stack: Stack, browser: Browser, counsellors: dict[str, str], redis_client: redis_sync.Redis
+) -> None:
+    suffix = uuid.uuid4().hex[:4]
+    sup, admin = f"sup{suffix}", f"adm{suffix}"
+    add_staff(stack, sup, "supervisor")
+    add_staff(stack, admin, "admin")
+    sender = f"web-{uuid.uuid4().hex[:10]}"
+    post(stack, sender, '/set_country{"country": "it"}')
+    post(stack, sender, "/return_no_money")
+    post(stack, sender, "sunt din Suceava")
+    assert case_of(redis_client, sender)
+
+    # A supervisor's figures: topics, languages and centres as words, in Romanian.
+    page = open_inbox(browser, stack, sup, login_in="ro", account_in="ro")
+    page.get_by_role("button", name="Cifre").click()
+    figures = page.locator("#figures")
+    expect(figures.locator("section", has_text="Pe subiect sau motiv")).to_contain_text(
+        "Întoarcere acasă fără bani"
+    )
+    expect(figures.locator("section", has_text="Pe limbi")).to_contain_text("română")
+    expect(figures.locator("section", has_text="Pe centre")).to_contain_text("Suceava")
+    expect(page.locator("#on-duty")).to_contain_text("toate centrele")  # the supervisor is on duty for all
+    assert_romanian(page)
+
+    # The language API: only the languages there are, only with the CSRF token; the answer's code for the page.
+    csrf = page.evaluate("fetch('/inbox/api/me').then((r) => r.json()).then((me) => me.csrf)")
+    refused = page.request.post(
+        f"{stack.gateway}/inbox/api/me/language", data={"language": "xx"}, headers={"X-CSRF-Token": csrf}
+    )
+    assert refused.status == 422 and refused.json()["code"] == "bad_language"
+    assert page.request.post(f"{stack.gateway}/inbox/api/me/language", data={"language": "en"}).status == 403
+    assert redis_client.hget(f"hd:inbox:user:{sup}", "language") == b"ro"
+    page.context.close()
+
+    # An admin's accounts view in Romanian; a new account made there in English.
+    page = browser.new_context().new_page()  # an admin's page has no live queue: no "conectat" to wait for
+    page.goto(f"{stack.gateway}/inbox/login")
+    page.get_by_label("Utilizator", exact=True).fill(admin)
+    page.get_by_label("Parolă", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Intră").click()
+    expect(page.locator(".tab[data-view=accounts]")).to_have_text("Conturi")
+    users = page.locator("#users")
+    expect(users.locator("tr", has_text=counsellors["maria"])).to_contain_text("consilier")
+    expect(users.locator("tr", has_text=counsellors["maria"])).to_contain_text("Suceava")
+    expect(page.locator("#centres")).to_contain_text("Iași (iasi, implicit)")
+    assert_romanian(page, tuple(r for r in RAW if r != "suceava"))  # admins see the ids they type in the CLI
+    newcomer = f"nou{suffix}"
+    page.get_by_label("Utilizator", exact=True).fill(newcomer)
+    page.get_by_label("Rol", exact=True).select_option("counsellor")
+    page.locator("#nu-centre").select_option("iasi")
+    page.locator("#nu-language").select_option("en")
+    page.get_by_label("Parolă (cel puțin 10 caractere)").fill("scurtă")
+    page.get_by_role("button", name="Creează").click()  # the browser refuses a short password itself
+    page.get_by_label("Parolă (cel puțin 10 caractere)").fill(PASSWORD)
+    page.get_by_role("button", name="Creează").click()
+    expect(page.locator("#toast")).to_have_text("Cont creat.")
+    expect(users.locator("tr", has_text=newcomer)).to_contain_text("engleză")
+    assert redis_client.hget(f"hd:inbox:user:{newcomer}", "language") == b"en"
+    page.get_by_label("Utilizator", exact=True).fill(newcomer)
+    page.get_by_label("Rol", exact=True).select_option("counsellor")
+    page.locator("#nu-centre").select_option("iasi")
+    page.get_by_label("Parolă (cel puțin 10 caractere)").fill(PASSWORD)
+    page.get_by_role("button", name="Creează").click()
+    expect(page.locator("#toast")).to_have_text(f"Contul {newcomer} există deja.")
     page.context.close()

@@ -190,8 +190,13 @@ class Accounts:
         await self._redis.hset(self._key(username), "language", language)
 
     async def names(self) -> dict[str, str]:
-        """Every account's display name by username (for the pages: people, not user names)."""
-        return {a.username: a.name or a.username for a in await self.all()}
+        """Every account's display name by username (for the pages: people, not user names); one round trip."""
+        usernames = sorted(n.decode() for n in await self._redis.smembers("hd:inbox:users"))
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for username in usernames:
+                pipe.hget(self._key(username), "name")
+            found = await pipe.execute()
+        return {u: name.decode() if name else u for u, name in zip(usernames, found, strict=True)}
 
     async def all(self) -> list[Account]:
         """Every account, by username."""

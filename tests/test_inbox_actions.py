@@ -1,6 +1,7 @@
 """The counsellors' actions in-process against a real Redis: the claim lock expires, notes stay private, labels,
-transfer to a counsellor of another centre, close with an outcome, figures, accounts being disabled, and the
-approved WhatsApp template outside the 24-hour window (queued in the real WhatsApp outbox)."""
+transfer to a counsellor of another centre, close with an outcome, figures, accounts being disabled, the inbox's
+language kept on the account and the reasons of refusals for the page, and the approved WhatsApp template outside
+the 24-hour window (queued in the real WhatsApp outbox)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from core.messages import InboundMessage
 from core.settings import Settings
 from handoff.cases import Case
 from handoff.texts import text as handoff_text
-from inbox.accounts import Account
+from inbox.accounts import Account, AccountError
 from inbox.service import InboxError
 from inbox.wiring import HandoffServices
 from messaging.conversations import Conversations
@@ -139,6 +140,40 @@ async def test_a_disabled_account_cannot_log_in(handoff: HandoffServices) -> Non
     assert await handoff.accounts.check("ion", PASSWORD) is None
     stored = await handoff.desk.cases._redis.hget("hd:inbox:user:ion", "hash")
     assert stored.startswith(b"$argon2id$") and PASSWORD.encode() not in stored
+
+
+async def test_the_inbox_language_is_kept_on_the_account_and_refusals_name_their_reason(
+    handoff: HandoffServices,
+) -> None:
+    """Issue 12: Romanian unless the account chose; the page's words for a refusal (code and params)."""
+    made = await team(handoff)
+    assert made["ana"].language == "ro" and (await handoff.accounts.get("ana")).language == "ro"
+    await handoff.accounts.set_language("ana", "en")
+    assert (await handoff.accounts.get("ana")).language == "en"
+    with pytest.raises(AccountError) as wrong:
+        await handoff.accounts.set_language("ana", "de")
+    assert wrong.value.code == "bad_language"
+    assert (await handoff.accounts.get("ana")).language == "en"
+    centres = set(handoff.centres.by_id)
+    eva = await handoff.accounts.add(
+        "eva", PASSWORD, role="counsellor", centre="iasi", name="", centres=centres, language="en"
+    )
+    assert eva.language == "en" and eva.name == "eva"
+    with pytest.raises(AccountError) as taken:
+        await handoff.accounts.add("eva", PASSWORD, role="counsellor", centre="iasi", name="", centres=centres)
+    assert (taken.value.code, taken.value.params) == ("account_exists", {"username": "eva"})
+    assert await handoff.accounts.names() == {"ana": "Ana", "dan": "Dan", "eva": "eva", "ion": "Ion", "sup": "Sup"}
+    case = await new_case(handoff)
+    await handoff.inbox.claim(made["ana"], case.id)
+    with pytest.raises(InboxError) as held:
+        await handoff.inbox.claim(made["ion"], case.id)
+    assert (held.value.status, held.value.reason) == (409, "claimed by ana")  # the API's detail, as before
+    assert (held.value.code, held.value.params) == ("claimed_by", {"name": "Ana"})  # the page's words
+    with pytest.raises(InboxError) as elsewhere:
+        await handoff.inbox.case(made["dan"], case.id)
+    assert (elsewhere.value.status, elsewhere.value.code) == (403, "other_centre")
+    seen = await handoff.inbox.case(made["ion"], case.id)
+    assert seen["names"]["ana"] == "Ana" and seen["holder"] == "ana"
 
 
 async def test_outside_the_whatsapp_window_only_the_approved_template_goes_out() -> None:

@@ -11,11 +11,12 @@ COPY stories stories
 COPY core core
 COPY actions actions
 COPY knowledge knowledge
+COPY rasa_server rasa_server
 # Container health checks (docker-compose.yml, deploy/kubernetes): python /app/healthcheck.py rasa|http
 COPY docker/healthcheck.py healthcheck.py
 RUN rasa train --domain bot/domain --data nlu stories --config config.yml --out models --fixed-model-name model \
     && chown -R rasa /app
 USER rasa
-ENV RASA_TELEMETRY_ENABLED=false
+ENV RASA_TELEMETRY_ENABLED=false PYTHONPATH=/app
 EXPOSE 5005 5055
 CMD ["rasa", "run", "--enable-api", "--model", "models/model.tar.gz", "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"]

@@ -7,7 +7,7 @@ model=$1
 port=${ACTIONS_TEST_PORT:-5155}
 export ACTION_ENDPOINT_URL="http://127.0.0.1:$port/webhook" SANIC_HOST=127.0.0.1 RASA_TELEMETRY_ENABLED=false \
   TF_CPP_MIN_LOG_LEVEL=2 RASA_REDIS_HOST=127.0.0.1 RASA_REDIS_PORT=6379 RASA_REDIS_DB=13 RASA_REDIS_PASSWORD= \
-  RASA_TRACKER_TTL_SECONDS=3600 PYTHONWARNINGS=ignore
+  RASA_TRACKER_TTL_SECONDS=3600 PYTHONWARNINGS=ignore PYTHONPATH=.
 .venv-rasa/bin/rasa run actions --actions actions --port "$port" >/tmp/helpdesk-rasa-test-actions.log 2>&1 &
 actions=$!
 trap 'kill $actions 2>/dev/null || true' EXIT

@@ -57,6 +57,8 @@ def stack_env(settings: Settings, actions_port: int, rasa_redis_db: int) -> dict
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "PYTHONWARNINGS": "ignore",  # Rasa 3.6's dependencies print deprecation warnings at every start
             "PYTHONUNBUFFERED": "1",
+            # Rasa loads its tracker store from rasa_server/ (endpoints.yml).
+            "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p),
         }
     )
     return env

@@ -3,8 +3,9 @@
     core ← knowledge ← safety ← messaging ← channels ← handoff ← inbox ← broadcasts ← gateway ← ops
 
 A package may import its own modules and those of the layers to its left, never one to its right. The
-action server (`actions/`, Python 3.10 beside Rasa) imports only `core` and `knowledge`. The test reads
-every import statement, also those inside functions."""
+action server (`actions/`, Python 3.10 beside Rasa) imports only `core` and `knowledge`; the code the Rasa
+server loads (`rasa_server/`, its tracker store) imports none of ours. The test reads every import statement,
+also those inside functions."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ LAYERS = (
     "ops",
 )
 ACTIONS_MAY_IMPORT = {"core", "knowledge", "actions"}
-PROJECT = {*LAYERS, "actions", "tests", "bench"}
+PROJECT = {*LAYERS, "actions", "rasa_server", "tests", "bench"}
 
 
 def imported_packages(path: Path) -> set[str]:
@@ -58,6 +59,15 @@ def test_the_action_server_imports_only_core_and_knowledge() -> None:
         str(path.relative_to(ROOT)): sorted(imported_packages(path) - ACTIONS_MAY_IMPORT)
         for path in sorted((ROOT / "actions").rglob("*.py"))
         if imported_packages(path) - ACTIONS_MAY_IMPORT
+    }
+    assert wrong == {}
+
+
+def test_the_code_the_rasa_server_loads_imports_none_of_ours() -> None:
+    wrong = {
+        str(path.relative_to(ROOT)): sorted(imported_packages(path) - {"rasa_server"})
+        for path in sorted((ROOT / "rasa_server").rglob("*.py"))
+        if imported_packages(path) - {"rasa_server"}
     }
     assert wrong == {}
 

@@ -1,0 +1,1 @@
+"""Code the Rasa server loads (named in endpoints.yml): Python 3.10, imports Rasa only."""

@@ -1,0 +1,55 @@
+"""Rasa's stored conversation stays whole with the linear tracker store (rasa_server/tracker_store.py): every
+event of every turn stored once, in order, across a new session too; and the Rasa server really uses that
+store (a failed import would make Rasa fall back to memory: nothing in Redis, no shared trackers).
+
+Turn cost against conversation length is measured by bench/conversation_load.py, not here.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import redis as redis_sync
+
+from ops.local_stack import TEST_REDIS_PORT
+from tests.conftest import RASA_DB, Stack
+
+TEXTS = ("buna ziua", "lucrez in italia fara contract, ce risc?", "multumesc", "cum fac plangere?")
+
+
+def turn(stack: Stack, sender: str, text: str) -> list[dict]:
+    body = {"sender": sender, "message": text, "metadata": {"language": "ro", "channel": "web"}}
+    response = httpx.post(f"{stack.settings.rasa_url}/webhooks/rest/webhook", json=body, timeout=60)
+    response.raise_for_status()
+    return response.json()
+
+
+def stored_events(stack: Stack, sender: str) -> list[dict]:
+    params = {"token": stack.settings.rasa_token, "include_events": "ALL"}
+    response = httpx.get(f"{stack.settings.rasa_url}/conversations/{sender}/tracker", params=params, timeout=30)
+    response.raise_for_status()
+    return response.json()["events"]
+
+
+def test_every_turn_is_stored_once_in_order_across_sessions(stack: Stack) -> None:
+    sender = f"tracker-{uuid.uuid4().hex[:8]}"
+    said = []
+    for n in range(12):
+        text = TEXTS[n % len(TEXTS)]
+        assert turn(stack, sender, text), "Rasa gave no answer"
+        said.append(text)
+    turn(stack, sender, "/session_start")  # a new session: the stored tracker keeps the first one
+    for n in range(5):
+        text = TEXTS[n % len(TEXTS)]
+        assert turn(stack, sender, text)
+        said.append(text)
+
+    events = stored_events(stack, sender)
+    stamps = [event["timestamp"] for event in events]
+    assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps), "an event stored twice or out of order"
+    users = [event["text"] for event in events if event["event"] == "user" and event["text"] != "/session_start"]
+    assert users == said
+    assert sum(1 for event in events if event["event"] == "session_started") == 2
+    # The store Rasa uses is Redis (the linear subclass), not the in-memory fallback.
+    assert redis_sync.Redis(port=TEST_REDIS_PORT, db=RASA_DB).exists(f"rasa:tracker:{sender}") == 1

@@ -161,7 +161,7 @@ class TwilioChannel(ChannelBase):
         parsed = Parsed(dedupe_id=sid, response=_twiml())
         base: dict[str, Any] = {"message_id": sid}
         body = form.get("Body", "")
-        media_count = int(form.get("NumMedia", "0") or 0) if form.get("NumMedia", "0").isdigit() else 0
+        media_count = _media_count(form.get("NumMedia", ""))
         if self.reply_window:
             await self._redis.set(f"{self._address.keys}:window:{user_id}", "1", ex=WINDOW_SECONDS)
         if location is not None:
@@ -316,6 +316,12 @@ def _form(body: bytes) -> dict[str, str] | None:
         return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False))
     except (UnicodeDecodeError, ValueError):
         return None
+
+
+def _media_count(value: str) -> int:
+    """Twilio's NumMedia: a small decimal number, 0 otherwise ("²" and a number of 5,000 digits pass
+    `str.isdigit` but not `int`: they were a 500)."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 3 else 0
 
 
 def _coordinates(form: dict[str, str]) -> tuple[float, float] | None:

@@ -17,6 +17,7 @@ from fastapi import FastAPI
 
 from channels.registry import MESSENGERS
 from core.settings import Settings, get_settings
+from gateway.api_docs import messenger_paths
 from gateway.body_limit import BodyLimit, BodyTooLarge, too_large
 from gateway.redis_unavailable import EXCEPTIONS, unavailable
 from gateway.routers import campaigns, chat_assets, health, messengers, web
@@ -71,4 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web.router)  # before the messengers' /webhooks/{messenger}, which would take "web"
     app.include_router(messengers.router)
     app.include_router(health.router)
+    # /openapi.json (public; the docs pages are off): each route's statuses and error bodies (gateway/api_docs.py)
+    built = app.openapi
+    app.openapi = lambda: messenger_paths(built(), [m.name for m in MESSENGERS])  # type: ignore[method-assign]
     return app

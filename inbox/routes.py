@@ -35,6 +35,7 @@ from fastapi.responses import (
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
+from gateway.api_docs import STORE, DetailOut, InvalidOut, RefusalOut, responses
 from inbox.accounts import ROLES, AccountError
 from inbox.deps import (
     AdminChanger,
@@ -85,7 +86,12 @@ class _Route(APIRoute):
         return handle
 
 
-router = APIRouter(prefix="/inbox", route_class=_Route)
+router = APIRouter(prefix="/inbox", route_class=_Route, responses=responses({401: DetailOut, **STORE}))
+# What the API's routes answer besides 200, 401, 413 and 503 (/openapi.json): a role or CSRF refusal is
+# {"detail"}, a refused action {"detail", "code", "params"}, FastAPI's own 422 {"detail": [...]}.
+_CHANGE = responses({403: DetailOut | RefusalOut, 404: RefusalOut, 409: RefusalOut, 422: InvalidOut | RefusalOut})
+_WRITE = {**responses({400: DetailOut}), **_CHANGE}  # a change with a body: 400 when it cannot be read as JSON
+_SEE = responses({403: RefusalOut, 404: RefusalOut})
 T = TypeVar("T")
 
 
@@ -249,7 +255,9 @@ class LanguageIn(BaseModel):
     language: str = Field(max_length=10)
 
 
-@router.post("/api/me/language")
+@router.post(
+    "/api/me/language", responses=responses({400: DetailOut, 403: DetailOut, 422: InvalidOut | RefusalOut})
+)
 async def choose_language(request: Request, body: LanguageIn, account: Changer) -> JSONResponse:
     """Choose the language of one's own inbox (kept on the account; the login page follows it on this browser)."""
     try:
@@ -285,7 +293,7 @@ async def centres(request: Request, account: Reader) -> JSONResponse:
     return _api({"centres": out})
 
 
-@router.get("/api/queue")
+@router.get("/api/queue", responses=responses({403: RefusalOut, 422: InvalidOut}))
 async def queue(
     request: Request, account: Reader, centre: str | None = Query(default=None, max_length=40)
 ) -> JSONResponse:
@@ -293,7 +301,7 @@ async def queue(
     return _api(await _json(services_of(request).inbox.queue(account, centre)))
 
 
-@router.get("/api/cases/{case_id}")
+@router.get("/api/cases/{case_id}", responses=_SEE)
 async def case(request: Request, case_id: str, account: Reader) -> JSONResponse:
     """One case with its timeline."""
     return _api(await _json(services_of(request).inbox.case(account, case_id)))
@@ -324,80 +332,80 @@ class CloseIn(BaseModel):
     outcome: str = Field(max_length=30)
 
 
-@router.post("/api/cases/{case_id}/claim")
+@router.post("/api/cases/{case_id}/claim", responses=_CHANGE)
 async def claim(request: Request, case_id: str, account: Changer) -> JSONResponse:
     """Claim the case, or renew one's claim (409 if a colleague holds it)."""
     return _api(await _json(services_of(request).inbox.claim(account, case_id)))
 
 
-@router.post("/api/cases/{case_id}/reply")
+@router.post("/api/cases/{case_id}/reply", responses=_WRITE)
 async def reply(request: Request, case_id: str, body: TextIn, account: Changer) -> JSONResponse:
     """Send a reply to the user on their channel."""
     await _json(services_of(request).inbox.reply(account, case_id, body.text))
     return _api({"sent": True})
 
 
-@router.post("/api/cases/{case_id}/template")
+@router.post("/api/cases/{case_id}/template", responses=_CHANGE)
 async def template(request: Request, case_id: str, account: Changer) -> JSONResponse:
     """Send the approved WhatsApp template (outside the 24-hour window)."""
     await _json(services_of(request).inbox.send_template(account, case_id))
     return _api({"sent": True})
 
 
-@router.post("/api/cases/{case_id}/note")
+@router.post("/api/cases/{case_id}/note", responses=_WRITE)
 async def note(request: Request, case_id: str, body: TextIn, account: Changer) -> JSONResponse:
     """Add a private note."""
     await _json(services_of(request).inbox.note(account, case_id, body.text))
     return _api({"saved": True})
 
 
-@router.post("/api/cases/{case_id}/labels")
+@router.post("/api/cases/{case_id}/labels", responses=_WRITE)
 async def labels(request: Request, case_id: str, body: LabelsIn, account: Changer) -> JSONResponse:
     """Set the labels."""
     return _api({"labels": await _json(services_of(request).inbox.label(account, case_id, body.labels))})
 
 
-@router.post("/api/cases/{case_id}/transfer")
+@router.post("/api/cases/{case_id}/transfer", responses=_WRITE)
 async def transfer(request: Request, case_id: str, body: TransferIn, account: Changer) -> JSONResponse:
     """Transfer to another centre or counsellor."""
     await _json(services_of(request).inbox.transfer(account, case_id, body.centre, body.counsellor))
     return _api({"transferred": True})
 
 
-@router.post("/api/cases/{case_id}/close")
+@router.post("/api/cases/{case_id}/close", responses=_WRITE)
 async def close(request: Request, case_id: str, body: CloseIn, account: Changer) -> JSONResponse:
     """Close with an outcome; the bot answers the user again."""
     await _json(services_of(request).inbox.close(account, case_id, body.outcome))
     return _api({"closed": True})
 
 
-@router.post("/api/cases/{case_id}/handback")
+@router.post("/api/cases/{case_id}/handback", responses=_CHANGE)
 async def handback(request: Request, case_id: str, account: Changer) -> JSONResponse:
     """Hand the conversation back to the bot."""
     await _json(services_of(request).inbox.close(account, case_id, "", hand_back=True))
     return _api({"closed": True})
 
 
-@router.post("/api/cases/{case_id}/reveal")
+@router.post("/api/cases/{case_id}/reveal", responses=_CHANGE)
 async def reveal(request: Request, case_id: str, account: Changer) -> JSONResponse:
     """The full number (logged in the audit log)."""
     return _api({"user": await _json(services_of(request).inbox.reveal(account, case_id))})
 
 
-@router.get("/api/canned")
+@router.get("/api/canned", responses=responses({403: DetailOut, 422: InvalidOut}))
 async def canned(account: CaseReader, language: str = Query(default="ro", pattern="^(ro|it|es)$")) -> JSONResponse:
     """The canned replies of a language."""
     data = yaml.safe_load(CANNED.read_text(encoding="utf-8"))
     return _api({"language": language, "replies": data.get(language, [])})
 
 
-@router.get("/api/figures")
+@router.get("/api/figures", responses=responses({403: RefusalOut, 422: InvalidOut}))
 async def figures(request: Request, account: Reader, days: int = Query(default=30, ge=1, le=365)) -> JSONResponse:
     """Supervisors: waiting cases, times to first response and to close, per centre, language and topic."""
     return _api(await _json(services_of(request).inbox.figures(account, days)))
 
 
-@router.get("/api/audit")
+@router.get("/api/audit", responses=responses({403: DetailOut, 422: InvalidOut}))
 async def audit(
     request: Request, account: AuditReader, case: str | None = Query(default=None, max_length=40)
 ) -> JSONResponse:
@@ -405,7 +413,14 @@ async def audit(
     return _api({"entries": await services_of(request).audit.entries(case)})
 
 
-@router.get("/api/events")
+@router.get(
+    "/api/events",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}},
+        **responses({403: DetailOut}),
+    },
+)
 async def events(request: Request, account: CaseReader) -> StreamingResponse:
     """Server-sent events: a case arrives, a message comes in, a colleague claims, a case changes."""
     services = services_of(request)
@@ -455,14 +470,14 @@ class ActiveIn(BaseModel):
     active: bool
 
 
-@router.get("/api/users")
+@router.get("/api/users", responses=responses({403: DetailOut}))
 async def users(request: Request, account: AdminReader) -> JSONResponse:
     """Admins: every account."""
     found = await services_of(request).accounts.all()
     return _api({"users": [{**a.public(), "active": a.active} for a in found]})
 
 
-@router.get("/api/counsellors")
+@router.get("/api/counsellors", responses=responses({403: DetailOut | RefusalOut, 422: InvalidOut}))
 async def counsellors(request: Request, account: CaseReader, centre: str = Query(max_length=40)) -> JSONResponse:
     """The active counsellors of a centre (for transfers): a counsellor's own centre only, any for supervisors."""
     if not account.may_see_centre(centre):
@@ -471,7 +486,11 @@ async def counsellors(request: Request, account: CaseReader, centre: str = Query
     return _api({"counsellors": [{"username": a.username, "name": a.name} for a in found]})
 
 
-@router.post("/api/users")
+@router.post(
+    "/api/users",
+    status_code=201,
+    responses=responses({400: DetailOut, 403: DetailOut, 422: InvalidOut | RefusalOut}),
+)
 async def add_user(request: Request, body: AccountIn, account: AdminChanger) -> JSONResponse:
     """Admins: create an account."""
     services = services_of(request)
@@ -491,7 +510,10 @@ async def add_user(request: Request, body: AccountIn, account: AdminChanger) -> 
     return _api(created.public(), 201)
 
 
-@router.post("/api/users/{username}/active")
+@router.post(
+    "/api/users/{username}/active",
+    responses=responses({400: DetailOut, 403: DetailOut, 404: RefusalOut, 422: InvalidOut}),
+)
 async def set_active(request: Request, username: str, body: ActiveIn, account: AdminChanger) -> JSONResponse:
     """Admins: enable or disable an account."""
     try:

@@ -27,6 +27,7 @@ from broadcasts.report import as_csv, progress
 from broadcasts.subscribers import Audience, split_member
 from broadcasts.topics import BUTTON_PAYLOADS, CHANNELS, TOPICS
 from core.languages import LANGUAGES
+from gateway.api_docs import STORE, DetailOut, InvalidOut, responses
 from gateway.services import Services
 from inbox.accounts import Account
 from inbox.deps import active_session
@@ -45,7 +46,11 @@ _HEADERS = {
     "Cache-Control": "no-store",
 }
 
-router = APIRouter(prefix="/campaigns")
+router = APIRouter(prefix="/campaigns", responses=responses({401: DetailOut, 403: DetailOut, **STORE}))
+# What the API's routes answer besides 200, 401, 403, 413 and 503 (/openapi.json); every error is {"detail"}
+# but FastAPI's own 422, {"detail": [...]}; 400 a body that is not JSON.
+_FOUND = responses({404: DetailOut})
+_CHANGE = responses({400: DetailOut, 404: DetailOut, 409: DetailOut, 422: DetailOut | InvalidOut})
 T = TypeVar("T")
 
 
@@ -188,7 +193,7 @@ async def campaigns(request: Request, account: Reader) -> JSONResponse:
     return _api({"campaigns": [c.public() for c in await _services(request).broadcasts.campaigns.all()]})
 
 
-@router.post("/api/campaigns")
+@router.post("/api/campaigns", status_code=201, responses=responses({400: DetailOut, 422: DetailOut | InvalidOut}))
 async def create(request: Request, body: JsonBody, account: Changer) -> JSONResponse:
     """A new draft."""
     found = await _do(_services(request).broadcasts.campaigns.create(account, await _do(_draft(body))))
@@ -199,20 +204,20 @@ async def _draft(body: dict[str, Any]) -> Draft:
     return Draft.of(body)
 
 
-@router.get("/api/campaigns/{campaign_id}")
+@router.get("/api/campaigns/{campaign_id}", responses=_FOUND)
 async def campaign(request: Request, campaign_id: str, account: Reader) -> JSONResponse:
     """One campaign."""
     return _api((await _do(_services(request).broadcasts.campaigns.need(campaign_id))).public())
 
 
-@router.put("/api/campaigns/{campaign_id}")
+@router.put("/api/campaigns/{campaign_id}", responses=_CHANGE)
 async def edit(request: Request, campaign_id: str, body: JsonBody, account: Changer) -> JSONResponse:
     """Change a draft (an approved one goes back to draft)."""
     draft = await _do(_draft(body))
     return _api((await _do(_services(request).broadcasts.campaigns.edit(account, campaign_id, draft))).public())
 
 
-@router.post("/api/campaigns/{campaign_id}/{action}")
+@router.post("/api/campaigns/{campaign_id}/{action}", responses=_CHANGE)
 async def act(
     request: Request, campaign_id: str, action: str, account: Changer, body: JsonBody | None = None
 ) -> JSONResponse:
@@ -244,7 +249,7 @@ def _when(at: object, timezone: str) -> int:
     return int(moment.timestamp())
 
 
-@router.post("/api/audience")
+@router.post("/api/audience", responses=responses({400: DetailOut, 422: DetailOut | InvalidOut}))
 async def audience(request: Request, body: JsonBody, account: Reader) -> JSONResponse:
     """How many people an audience has per channel (and how many matched but stopped); with
     `"window": true`, how many WhatsApp subscribers are outside the 24-hour window now."""
@@ -269,7 +274,7 @@ async def outside_window(services: Services, wanted: Audience) -> int:
     return closed
 
 
-@router.get("/api/campaigns/{campaign_id}/report")
+@router.get("/api/campaigns/{campaign_id}/report", responses=_FOUND)
 async def report(request: Request, campaign_id: str, account: Reader) -> JSONResponse:
     """Progress and report: counts per channel and language."""
     services = _services(request)
@@ -277,7 +282,11 @@ async def report(request: Request, campaign_id: str, account: Reader) -> JSONRes
     return _api(await progress(services.redis, found))
 
 
-@router.get("/api/campaigns/{campaign_id}/report.csv")
+@router.get(
+    "/api/campaigns/{campaign_id}/report.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}, **_FOUND},
+)
 async def report_csv(request: Request, campaign_id: str, account: Reader) -> Response:
     """The report as CSV, counts only (no personal data)."""
     services = _services(request)

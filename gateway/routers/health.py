@@ -9,7 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 
+from gateway.api_docs import ErrorOut, responses, too_large
 from gateway.deps import services_of
 from gateway.services import Services
 from messaging import metrics
@@ -19,13 +21,28 @@ router = APIRouter()
 ServicesDep = Annotated[Services, Depends(services_of)]
 
 
-@router.get("/healthz")
+class Readiness(BaseModel):
+    """Whether Redis and Rasa answer."""
+
+    ready: bool
+    redis: bool
+    rasa: bool
+
+
+@router.get("/healthz", responses=responses({413: ErrorOut}))
 async def healthz() -> dict[str, str]:
     """The process is up."""
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get(
+    "/readyz",
+    responses={
+        200: {"model": Readiness},
+        **responses({413: ErrorOut}),
+        503: {"description": "Redis or Rasa does not answer", "model": Readiness},
+    },
+)
 async def readyz(services: ServicesDep) -> JSONResponse:
     """Ready when Redis and Rasa both answer (503 otherwise). A backlog is reported, not a 503: it is shared by
     every replica through Redis, and the messengers must still reach the gateway (docs/architecture.md)."""
@@ -47,7 +64,11 @@ async def readyz(services: ServicesDep) -> JSONResponse:
     return JSONResponse(body, 200 if ready else 503)
 
 
-@router.get("/metrics")
+@router.get(
+    "/metrics",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}, **too_large()},
+)
 async def prometheus(services: ServicesDep) -> Response:
     """Prometheus metrics, with the inbound queue's depth (total, per partition, oldest age) measured now."""
     with contextlib.suppress(Exception):

@@ -11,15 +11,19 @@ from fastapi.responses import Response
 
 from channels.registry import MESSENGERS
 from gateway import webhooks
+from gateway.api_docs import STORE, ErrorOut, responses
 from gateway.deps import services_of
 from gateway.services import Services
 
 router = APIRouter()
 NAMES = frozenset(m.name for m in MESSENGERS)
 ServicesDep = Annotated[Services, Depends(services_of)]
+# The schema lists each messenger's own path, body and signature header (api_docs.messenger_paths); 404 is a
+# channel that is off.
+ANSWERS = responses({400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut, **STORE})
 
 
-@router.post("/webhooks/{messenger}")
+@router.post("/webhooks/{messenger}", responses=ANSWERS)
 async def messenger_webhook(messenger: str, request: Request, services: ServicesDep) -> Response:
     """A messenger's update: verified, parsed, queued; answered 2xx only once stored."""
     if messenger not in NAMES:
@@ -27,7 +31,7 @@ async def messenger_webhook(messenger: str, request: Request, services: Services
     return await webhooks.receive(services, messenger, request)
 
 
-@router.post("/webhooks/{messenger}/status")
+@router.post("/webhooks/{messenger}/status", responses=ANSWERS)
 async def messenger_status(messenger: str, request: Request, services: ServicesDep) -> Response:
     """A delivery report sent to its own URL (Twilio's status callback)."""
     channel = services.channels.get(messenger)

@@ -15,6 +15,7 @@ from pydantic import AfterValidator
 from core.languages import LANGUAGES
 from core.locales import locale, text
 from gateway import web_chat
+from gateway.api_docs import STORE, ErrorOut, InvalidOut, responses, too_large, web_request
 from gateway.deps import services_of
 from gateway.services import MAX_BLOCK_SECONDS, Services
 
@@ -36,7 +37,11 @@ def _stream_id(value: str) -> str:
 Cursor = Annotated[str, Query(pattern=r"^\d{1,20}-\d{1,20}$"), AfterValidator(_stream_id)]
 
 
-@router.post("/webhooks/web")
+@router.post(
+    "/webhooks/web",
+    responses=responses({202: None, 400: ErrorOut, 422: ErrorOut | InvalidOut, **STORE}),
+    openapi_extra=web_request(),
+)
 async def web_webhook(
     request: Request, services: ServicesDep, wait: float | None = Query(default=None, ge=0)
 ) -> JSONResponse:
@@ -48,7 +53,7 @@ async def web_webhook(
     return JSONResponse(result.body, result.status, headers=headers)
 
 
-@router.get("/webhooks/web/messages")
+@router.get("/webhooks/web/messages", responses=responses({422: InvalidOut, **STORE}))
 async def web_messages(
     services: ServicesDep,
     sender: str = Query(min_length=1, max_length=128),
@@ -60,7 +65,7 @@ async def web_messages(
     return JSONResponse({"messages": messages, "cursor": cursor, **await web_chat.language_of(services, sender)})
 
 
-@router.get("/chat")
+@router.get("/chat", response_class=HTMLResponse, responses=too_large())
 async def chat_page() -> HTMLResponse:
     """The web chat page, with its texts in every language from core/locales/ (`web_chat.*`)."""
     return HTMLResponse(_chat_page())

@@ -13,13 +13,15 @@ What is not fuzzed, and why:
 - The public routes (webhooks, web chat, /chat, health, metrics) do not read the session: fuzzed in the logged-out
   pass only, not three more times.
 - GET /inbox/api/events for a counsellor and a supervisor: its 200 is an event stream that lasts 20 s per
-  request (tests/test_inbox_page.py reads it); it is fuzzed logged out (401) and as campaign staff (403).
+  request (tests/test_handoff_person.py reads it); it is fuzzed logged out (401) and as campaign staff (403).
 - GET /webhooks/web/messages long-polls for `wait` seconds (up to 25): the generated `wait` is kept but cut to
   0.2 s, so that each request answers at once; POST /webhooks/web waits at most WEB_REPLY_WAIT_SECONDS (0.2 here).
 
 The messenger webhooks check a signature before reading anything (403 otherwise): every other request of theirs
 is signed as its platform signs it (Telegram's secret header, Twilio's signature of the URL and the form, Viber's
-HMAC of the body), so that the fuzzer's bodies reach the parsers too.
+HMAC of the body), so that the fuzzer's bodies reach the parsers too. Likewise every other generated case id,
+campaign id and campaign action is replaced by a real one (three open cases of Iași, two drafts: `real_ids`), so
+that the bodies reach the actions themselves (claim, reply, note, labels, approve, send...), not only the 404.
 """
 
 from __future__ import annotations
@@ -79,6 +81,9 @@ MESSENGERS = ("telegram", "whatsapp", "sms", "viber")  # /webhooks/{name} and /w
 # import, as schemathesis' pytest integration needs (its fixture-loaded variant does not run on pytest 9).
 schema = schemathesis.openapi.from_dict(create_app(Settings()).openapi())
 _signing = itertools.count()
+_real = itertools.count()
+_pick = itertools.count()
+ACTIONS = ("approve", "send", "schedule", "pause", "resume", "cancel")
 
 
 class RasaStandIn(BaseHTTPRequestHandler):
@@ -101,6 +106,8 @@ class RasaStandIn(BaseHTTPRequestHandler):
             self._answer(
                 {"text": sent.get("text", ""), "intent": {"name": "greet", "confidence": 1.0}, "entities": []}
             )
+        elif "request_human" in str(sent.get("message")):  # the assistant's answer to a person asking for one
+            self._answer([{"recipient_id": sent.get("sender", ""), "custom": {"handoff": "user_request"}}])
         else:
             self._answer([{"recipient_id": sent.get("sender", ""), "text": "ok"}])
 
@@ -199,6 +206,37 @@ def callers(gateway: LocalStack) -> Iterator[dict[str, Caller]]:
         caller.session.close()
 
 
+@pytest.fixture(scope="module")
+def real_ids(gateway: LocalStack, callers: dict[str, Caller]) -> dict[str, list[str]]:
+    """Three open cases of Iași (people who asked for a counsellor on the web chat) and two campaign drafts, whose
+    ids replace every other generated id, so that the fuzzed bodies reach the actions themselves."""
+    for sender in (f"fuzz-{uuid.uuid4().hex[:8]}" for _ in range(3)):
+        for text in ("buna ziua", "/request_human", "Iasi"):
+            answer = requests.post(
+                f"{gateway.gateway}/webhooks/web", json={"sender": sender, "text": text}, timeout=30
+            )
+            assert answer.status_code in (200, 202), answer.text
+    supervisor = callers["supervisor"].session
+
+    def cases() -> list[str]:
+        return [c["id"] for c in supervisor.get(f"{gateway.gateway}/inbox/api/queue", timeout=20).json()["cases"]]
+
+    wait_until(lambda: len(cases()) >= 3, 30, "the three cases did not open")
+    staff = callers["campaigns"]
+    draft = {"name": "Fuzz", "texts": {"ro": "Text"}, "fallback": "ro"}
+    made = [
+        staff.session.post(
+            f"{gateway.gateway}/campaigns/api/campaigns",
+            json=draft,
+            headers=staff.headers("/campaigns/"),
+            timeout=20,
+        )
+        for _ in range(2)
+    ]
+    assert all(m.status_code == 201 for m in made), [m.text for m in made]
+    return {"case_id": cases(), "campaign_id": [m.json()["id"] for m in made], "action": list(ACTIONS)}
+
+
 def _skip_reason(path: str, role: str) -> str:
     if role != "anonymous" and not path.startswith(("/inbox/", "/campaigns/")):
         return "a public route does not read the session: fuzzed in the logged-out pass"
@@ -230,7 +268,7 @@ def _signed(case: schemathesis.Case, kwargs: dict[str, Any]) -> dict[str, Any]:
     return {**kwargs, "headers": headers, "data": body}
 
 
-def _fuzz(case: schemathesis.Case, caller: Caller) -> None:
+def _fuzz(case: schemathesis.Case, caller: Caller, real_ids: dict[str, list[str]]) -> None:
     """One generated request of an operation in one pass; the four checks on its answer."""
     reason = _skip_reason(case.path, caller.role)
     if reason:
@@ -239,6 +277,10 @@ def _fuzz(case: schemathesis.Case, caller: Caller) -> None:
         wait = case.query["wait"]
         if isinstance(wait, int | float) and not isinstance(wait, bool) and wait > STREAM_SECONDS_CAP:
             case.query["wait"] = STREAM_SECONDS_CAP
+    if case.path_parameters and next(_real) % 2 == 0:
+        for name, ids in real_ids.items():
+            if name in case.path_parameters:
+                case.path_parameters[name] = ids[next(_pick) % len(ids)]
     kwargs = case.as_transport_kwargs(base_url=caller.base, headers=caller.headers(case.path))
     if case.path.split("/")[1:3] in (["webhooks", m] for m in MESSENGERS) and next(_signing) % 2 == 0:
         kwargs = _signed(case, kwargs)
@@ -252,30 +294,36 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_he
 
 @schema.parametrize()
 @FUZZ
-def test_logged_out(case: schemathesis.Case, callers: dict[str, Caller]) -> None:
+def test_logged_out(case: schemathesis.Case, callers: dict[str, Caller], real_ids: dict[str, list[str]]) -> None:
     """Every operation, logged out."""
-    _fuzz(case, callers["anonymous"])
+    _fuzz(case, callers["anonymous"], real_ids)
 
 
 @schema.parametrize()
 @FUZZ
-def test_as_a_counsellor(case: schemathesis.Case, callers: dict[str, Caller]) -> None:
+def test_as_a_counsellor(
+    case: schemathesis.Case, callers: dict[str, Caller], real_ids: dict[str, list[str]]
+) -> None:
     """The inbox's and the campaigns' operations as a counsellor (of Iași)."""
-    _fuzz(case, callers["counsellor"])
+    _fuzz(case, callers["counsellor"], real_ids)
 
 
 @schema.parametrize()
 @FUZZ
-def test_as_a_supervisor(case: schemathesis.Case, callers: dict[str, Caller]) -> None:
+def test_as_a_supervisor(
+    case: schemathesis.Case, callers: dict[str, Caller], real_ids: dict[str, list[str]]
+) -> None:
     """The inbox's and the campaigns' operations as a supervisor."""
-    _fuzz(case, callers["supervisor"])
+    _fuzz(case, callers["supervisor"], real_ids)
 
 
 @schema.parametrize()
 @FUZZ
-def test_as_campaign_staff(case: schemathesis.Case, callers: dict[str, Caller]) -> None:
+def test_as_campaign_staff(
+    case: schemathesis.Case, callers: dict[str, Caller], real_ids: dict[str, list[str]]
+) -> None:
     """The inbox's and the campaigns' operations as campaign staff."""
-    _fuzz(case, callers["campaigns"])
+    _fuzz(case, callers["campaigns"], real_ids)
 
 
 def test_the_served_schema_is_the_one_fuzzed(gateway: LocalStack) -> None:

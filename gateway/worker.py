@@ -136,7 +136,7 @@ class Worker:
                         continue
                     turn = await self._turn(entry)
                     absorbed.update(fragment.entry_id for fragment in turn)
-                    if not await self._handle(_merged(turn)):
+                    if not await self._handle_once(_merged(turn)):
                         break  # stopping: the entries stay pending for the next holder
                     for fragment in turn:
                         await self._queue.done(fragment)
@@ -187,6 +187,22 @@ class Worker:
             turn.extend(more[: _MAX_FRAGMENTS - len(turn)])
         return turn
 
+    async def _handle_once(self, entry: Entry) -> bool:
+        """`_handle`, unless a worker that died before marking the entry done had answered it already: then it is
+        not answered twice, and only what followed the replies (the assistant's signals) is done again, since
+        acting twice on a signal is better than not at all."""
+        message = entry.message
+        signals = await self._queue.answered(message) if message is not None else None
+        if message is None or signals is None:
+            return await self._handle(entry)
+        started = time.perf_counter()
+        conversation = await self._conversations.get(message.conversation_id)
+        language, _ = resolve(conversation.language or message.locale, message.text, message.language)
+        for signal in signals:
+            await self._signal(message, language, signal)
+        await self._finish_early(message, started, "answered_before")
+        return True
+
     async def _handle(self, entry: Entry) -> bool:
         """Answer one message; False if the worker is stopping before it could."""
         message = entry.message
@@ -224,7 +240,8 @@ class Worker:
         reply = await self._ask_rasa_until_answered(entry, message, language, conversation.country)
         if reply is None:
             return False
-        await self._deliver(message, reply.messages)
+        # The replies and the record that they were stored go in one transaction (the entry is done after).
+        await self._deliver(message, reply.messages, once=self._queue.answer_record(message, reply.signals))
         await self._desk.record(message.conversation_id, "bot", [m.text for m in reply.messages])
         for signal in reply.signals:  # after the replies: the user reads the bot's answer, then the handoff's
             await self._signal(message, language, signal)
@@ -359,9 +376,16 @@ class Worker:
                 language, _ = resolve(conversation.language, waiting.text, waiting.language)
                 await self._deliver(waiting, [notice("waiting", language)])
 
-    async def _deliver(self, message: InboundMessage, replies: list[OutboundMessage]) -> None:
+    async def _deliver(
+        self, message: InboundMessage, replies: list[OutboundMessage], once: tuple[str, str, int] | None = None
+    ) -> None:
+        if once and not replies:  # nothing to send: the record that the message was answered alone
+            await self._queue.record_answer(once)
+            return
         try:
-            await self._delivery.send(message.channel, message.user_id, replies, reply_to=message.message_id)
+            await self._delivery.send(
+                message.channel, message.user_id, replies, reply_to=message.message_id, once=once
+            )
         except UnknownChannel:
             log.error("no outbox for channel %s; %d replies not sent", message.channel, len(replies))
         except OutsideWindow:

@@ -56,9 +56,11 @@ class Delivery:
         reply_to: str = "",
         lane: str = "reply",
         notify: str = "",
+        once: tuple[str, str, int] | None = None,
     ) -> list[str]:
         """Queue `messages` for one user on `channel`, in order; the outbound message ids (none for the web).
-        `notify`: see Outbox.enqueue.
+        `notify`: see Outbox.enqueue; `once`: a (key, value, TTL) stored in the same transaction as the messages
+        (the worker's record that it answered an inbound message, messaging/inbound_queue.py).
 
         Raises UnknownChannel if that channel is off, OutsideWindow for WhatsApp outside the 24-hour window.
         """
@@ -67,14 +69,16 @@ class Delivery:
         if not messages:
             return []
         if channel == "web":
-            await self._web.deliver(user_id, messages, reply_to=reply_to)
+            await self._web.deliver(user_id, messages, reply_to=reply_to, once=once)
             return []
         handler = self._channel(channel)
         if not await handler.window_open(user_id):
             raise OutsideWindow(channel, user_id)
         payloads = [p for message in messages for p in await handler.render(user_id, message)]
         assert self._outbox is not None
-        return await self._outbox.enqueue(channel, user_id, payloads, lane=lane, reply_to=reply_to, notify=notify)
+        return await self._outbox.enqueue(
+            channel, user_id, payloads, lane=lane, reply_to=reply_to, notify=notify, once=once
+        )
 
     async def send_template(
         self,

@@ -14,15 +14,20 @@ Owns the Redis keys `hd:in:*` (streams, leases) and `hd:dedupe:*`.
 - Each partition has one consumer name in the stream's consumer group. Whoever holds the lease reads
   the entries still pending under that name first, so a crashed worker's unfinished messages are
   handled by the next holder: nothing accepted is lost.
+- `hd:in:answered:{channel}:{message id}` is written in the same transaction as a message's replies are
+  stored (`answer_record`, messaging/delivery.py) and deleted with the entry: a worker that dies after the
+  replies but before `done` leaves it, and the next holder finishes the entry without answering it again.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import zlib
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
@@ -34,6 +39,7 @@ log = logging.getLogger(__name__)
 
 GROUP = "workers"
 WORKERS = "hd:in:workers"
+ANSWERED_TTL_SECONDS = 86_400  # the record outlives any restart; `done` deletes it at once
 
 # KEYS: the dedupe key, the partition's stream. ARGV: dedupe TTL, the message, the most entries the partition may
 # hold (0: no limit), "1" when the queue as a whole is over its limit. A message seen before is recognised first,
@@ -160,7 +166,28 @@ class InboundQueue:
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.xack(stream, GROUP, entry.entry_id)
             pipe.xdel(stream, entry.entry_id)
+            if entry.message is not None:
+                pipe.delete(self._answered_key(entry.message))
             await pipe.execute()
+
+    @staticmethod
+    def _answered_key(message: InboundMessage) -> str:
+        return f"hd:in:answered:{message.channel}:{message.message_id}"
+
+    def answer_record(self, message: InboundMessage, signals: list[dict[str, Any]]) -> tuple[str, str, int]:
+        """(key, value, TTL) to store in the same transaction as the message's replies: it was answered, and
+        the assistant's signals that followed the replies."""
+        return self._answered_key(message), json.dumps(signals), ANSWERED_TTL_SECONDS
+
+    async def record_answer(self, record: tuple[str, str, int]) -> None:
+        """Store an answer record alone (an answer without replies)."""
+        key, value, ttl = record
+        await self._redis.set(key, value, ex=ttl)
+
+    async def answered(self, message: InboundMessage) -> list[dict[str, Any]] | None:
+        """The signals of a message answered before its entry was done (the worker died in between), else None."""
+        raw = await self._redis.get(self._answered_key(message))
+        return None if raw is None else list(json.loads(raw))
 
     async def waiting(self, partition: int, limit: int = 200) -> list[InboundMessage]:
         """Messages queued in a partition (handled or not yet read), oldest first, for status notices."""

@@ -107,9 +107,11 @@ class Outbox:
         lane: str = "reply",
         reply_to: str = "",
         notify: str = "",
+        once: tuple[str, str, int] | None = None,
     ) -> list[str]:
         """Queue payloads for one user, in order; their outbound message ids. `notify`: a Redis set (owned by
-        the caller) that each message's id is added to whenever its status changes."""
+        the caller) that each message's id is added to whenever its status changes; `once`: a (key, value, TTL)
+        set in the same transaction (the worker's record that the inbound message was answered)."""
         if lane not in LANES:
             raise ValueError(f"lane must be one of {LANES}")
         ids = [uuid.uuid4().hex for _ in payloads]
@@ -130,6 +132,8 @@ class Outbox:
                 pipe.expire(self._msg(out_id), self._ttl)
                 item = {"id": out_id, "user": user_id, "payload": payload}
                 pipe.xadd(self.stream_key(channel, lane), {"j": json.dumps(item, ensure_ascii=False)})
+            if once:
+                pipe.set(once[0], once[1], ex=once[2])
             await pipe.execute()
         return ids
 

@@ -30,8 +30,11 @@ class WebOutbox:
     def _out(sender: str) -> str:
         return f"hd:web:out:{sender}"
 
-    async def deliver(self, sender: str, messages: list[OutboundMessage], reply_to: str) -> None:
-        """Append messages for a user, tagged with the inbound message they answer."""
+    async def deliver(
+        self, sender: str, messages: list[OutboundMessage], reply_to: str, once: tuple[str, str, int] | None = None
+    ) -> None:
+        """Append messages for a user, tagged with the inbound message they answer; `once`: a (key, value, TTL)
+        set in the same transaction (the worker's record that the message was answered)."""
         if not messages:
             return
         key = self._out(sender)
@@ -40,6 +43,8 @@ class WebOutbox:
                 fields = {"m": json.dumps(message.to_dict(), ensure_ascii=False), "reply_to": reply_to}
                 pipe.xadd(key, fields, maxlen=_MAX_MESSAGES_KEPT, approximate=True)
             pipe.expire(key, self._ttl)
+            if once:
+                pipe.set(once[0], once[1], ex=once[2])
             await pipe.execute()
 
     async def finish(self, message_id: str, server_timing: dict[str, float]) -> None:

@@ -74,7 +74,7 @@ lock-rasa:
 clean:
 	rm -rf .venv .venv-rasa .venv-actions .rasa results .pytest_cache .ruff_cache
 
-.PHONY: register bench-channels bench-broadcast
+.PHONY: register bench-channels bench-broadcast bench-turns
 
 # Point the Telegram and Viber webhooks at PUBLIC_BASE_URL; prints what to set in the Twilio console.
 register: venvs
@@ -87,6 +87,10 @@ bench-channels: venvs redis
 
 bench-broadcast: venvs redis
 	.venv/bin/python bench/broadcast.py
+
+# What a turn costs: one at a time, by conversation length, under load (Rasa alone, then through the gateway).
+bench-turns: setup
+	HELPDESK_MODEL="$$(ops/model.sh)" .venv/bin/python bench/conversation_load.py
 
 .PHONY: inbox-user
 

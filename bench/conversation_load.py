@@ -12,7 +12,7 @@ Redis server of its own, started on a free port in a temporary directory and rem
    turns per second, p50/p95/p99, and the ratio of the gateway's p99 to Rasa's.
 3. CPU seconds and RSS of each process (from /proc), at the start and end of each phase.
 
-Run: .venv/bin/python bench/conversation_load.py [--samples 30] [--users 32] [--seconds 30]
+Run: .venv/bin/python bench/conversation_load.py [--samples 30] [--users 32] [--seconds 30] [--partitions N]
 The figures and the profile are in docs/performance.md.
 """
 
@@ -217,7 +217,12 @@ async def main() -> None:
     parser.add_argument("--users", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--skip-load", action="store_true")
+    parser.add_argument(
+        "--partitions", type=int, default=0, help="INBOUND_PARTITIONS for the gateway (0: default)"
+    )
     args = parser.parse_args()
+    if args.partitions:
+        os.environ["INBOUND_PARTITIONS"] = str(args.partitions)  # the gateway process reads its settings from here
     random.seed(1)
     model = Path(os.environ["HELPDESK_MODEL"]) if os.environ.get("HELPDESK_MODEL") else trained_model()
     print(f"load average (1 min) at the start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores", flush=True)

@@ -22,11 +22,15 @@ ServicesDep = Annotated[Services, Depends(services_of)]
 
 
 class Readiness(BaseModel):
-    """Whether Redis and Rasa answer."""
+    """Whether Redis and Rasa answer; the inbound backlog while Redis answers (its figures absent otherwise)."""
 
     ready: bool
     redis: bool
     rasa: bool
+    backlogged: bool | None = None
+    queue_depth: int | None = None
+    oldest_seconds: float | None = None
+    full_partitions: list[int] | None = None
 
 
 @router.get("/healthz", responses=responses({413: ErrorOut}))

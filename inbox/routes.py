@@ -35,7 +35,7 @@ from fastapi.responses import (
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
-from gateway.api_docs import STORE, DetailOut, InvalidOut, RefusalOut, responses
+from core.api_errors import STORE, DetailOut, InvalidOut, RefusalOut, responses
 from inbox.accounts import ROLES, AccountError
 from inbox.deps import (
     AdminChanger,

@@ -26,8 +26,8 @@ from broadcasts.message import footer
 from broadcasts.report import as_csv, progress
 from broadcasts.subscribers import Audience, split_member
 from broadcasts.topics import BUTTON_PAYLOADS, CHANNELS, TOPICS
+from core.api_errors import STORE, DetailOut, InvalidOut, responses
 from core.languages import LANGUAGES
-from gateway.api_docs import STORE, DetailOut, InvalidOut, responses
 from gateway.services import Services
 from inbox.accounts import Account
 from inbox.deps import active_session

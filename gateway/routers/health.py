@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 
-from gateway.api_docs import ErrorOut, responses, too_large
+from core.api_errors import ErrorOut, responses, too_large
 from gateway.deps import services_of
 from gateway.services import Services
 from messaging import metrics

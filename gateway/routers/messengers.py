@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
 from channels.registry import MESSENGERS
+from core.api_errors import STORE, ErrorOut, responses
 from gateway import webhooks
-from gateway.api_docs import STORE, ErrorOut, responses
 from gateway.deps import services_of
 from gateway.services import Services
 

@@ -12,10 +12,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import AfterValidator
 
+from core.api_errors import STORE, ErrorOut, InvalidOut, responses, too_large
 from core.languages import LANGUAGES
 from core.locales import locale, text
 from gateway import web_chat
-from gateway.api_docs import STORE, ErrorOut, InvalidOut, responses, too_large, web_request
+from gateway.api_docs import web_request
 from gateway.deps import services_of
 from gateway.services import MAX_BLOCK_SECONDS, Services
 

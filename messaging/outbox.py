@@ -65,7 +65,11 @@ redis.call('HSET', KEYS[1], 'status', ARGV[1], 'updated_at', ARGV[4])
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'platform_id', ARGV[2]) end
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'error', ARGV[3]) end
 local notify = redis.call('HGET', KEYS[1], 'notify')
-if notify and notify ~= '' then redis.call('SADD', notify, ARGV[6]) end
+if notify and notify ~= '' then
+  redis.call('SADD', notify, ARGV[6])
+  -- the set lives no longer than the messages it names (a late report must not leave it forever)
+  if redis.call('TTL', notify) < 0 then redis.call('EXPIRE', notify, math.max(redis.call('TTL', KEYS[1]), 60)) end
+end
 return 1
 """
 

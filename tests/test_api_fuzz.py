@@ -86,6 +86,12 @@ _pick = itertools.count()
 ACTIONS = ("approve", "send", "schedule", "pause", "resume", "cancel")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def clean_redis() -> None:
+    """Not tests/conftest.py's: this module's Redis is its own, the shared test databases are left as they are
+    (run alone, this module must not empty the databases of tests running beside it)."""
+
+
 class RasaStandIn(BaseHTTPRequestHandler):
     """Rasa's HTTP API as far as the gateway calls it: a model is loaded, every message is answered "ok"."""
 

@@ -24,7 +24,6 @@ import os
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,7 +35,8 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ops import local_stack
-from ops.local_stack import LocalStack, free_port, trained_model
+from ops.local_stack import LocalStack, trained_model
+from ops.redis_server import RedisServer
 
 CONVERSATIONS = {
     "ro": [
@@ -92,21 +92,9 @@ class Stack:
 
     def __init__(self, model: Path) -> None:
         self.tmp = Path(tempfile.mkdtemp(prefix="bench-turns-"))
-        self.redis_port = free_port()
-        self.redis = subprocess.Popen(
-            [
-                shutil.which("redis-server") or "/usr/bin/redis-server",
-                "--port",
-                str(self.redis_port),
-                "--dir",
-                str(self.tmp),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-        )
+        self.redis = RedisServer(self.tmp)
+        self.redis.start()
+        self.redis_port = self.redis.port
         local_stack.TEST_REDIS_PORT = self.redis_port  # read when the stack is created
         self.local = LocalStack.create(model, 0, 1, web_reply_wait_seconds=25, log_level="WARNING")
         self.local.start("actions", "rasa", "gateway")
@@ -123,13 +111,13 @@ class Stack:
 
     def pids(self) -> dict[str, int]:
         found = {name: proc.pid for name, proc in self.local.procs.items()}
-        found["redis"] = self.redis.pid
+        assert self.redis.proc is not None
+        found["redis"] = self.redis.proc.pid
         return found
 
     def close(self) -> None:
         self.local.stop_all()
-        self.redis.terminate()
-        self.redis.wait(timeout=10)
+        self.redis.stop()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 

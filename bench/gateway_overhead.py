@@ -25,7 +25,6 @@ import argparse
 import asyncio
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,7 +38,8 @@ import redis
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.settings import Settings
-from ops.local_stack import TEST_REDIS_PORT, LocalStack, free_port, trained_model, wait_until
+from ops.local_stack import TEST_REDIS_PORT, LocalStack, free_port, trained_model
+from ops.redis_server import RedisServer
 from ops.stack import ROOT, processes
 
 GATEWAY_DB, RASA_DB = 9, 8
@@ -118,22 +118,6 @@ async def measure_accept_rate(stack: LocalStack, seconds: float, clients: int) -
     )
 
 
-def own_redis(folder: str) -> tuple[subprocess.Popen[bytes], int]:
-    """A redis-server of this run on a free port, without persistence."""
-    port = free_port()
-    argv = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-    proc = subprocess.Popen(argv, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    wait_until(lambda: _pings(port), 10, "redis-server did not start")
-    return proc, port
-
-
-def _pings(port: int) -> bool:
-    try:
-        return bool(redis.Redis(port=port).ping())
-    except redis.ConnectionError:
-        return False
-
-
 def measure_accept_latency(count: int) -> None:
     """Sequential POST ?wait=0 round trips of three gateways (no worker, no Rasa), in turn: the depth check's cost."""
     configs = {
@@ -142,7 +126,9 @@ def measure_accept_latency(count: int) -> None:
         "over the limit (503)": (1, 1),
     }
     with tempfile.TemporaryDirectory() as folder:
-        server, port = own_redis(folder)
+        server = RedisServer(Path(folder))
+        server.start()
+        port = server.port
         stacks: dict[str, LocalStack] = {}
         try:
             for db, (label, (per_partition, total)) in enumerate(configs.items()):
@@ -182,8 +168,7 @@ def measure_accept_latency(count: int) -> None:
         finally:
             for stack in stacks.values():
                 stack.stop_all()
-            server.terminate()
-            server.wait(timeout=10)
+            server.stop()
     print(
         f"\nPOST /webhooks/web?wait=0, {count} sequential requests per gateway (after 100 warm-up), taken in turn"
     )

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import socket
-import subprocess
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -17,50 +16,13 @@ import pytest
 from playwright.sync_api import Browser
 
 from core.settings import Settings
-from ops.local_stack import LocalStack, free_port, wait_until
+from ops.local_stack import LocalStack, free_port
+from ops.redis_server import RedisServer
 from ops.stack import processes
 from tests.conftest import ROOT
 
 HSTS_SECONDS = 31_536_000
 LIMIT = 64 * 1024  # gateway/body_limit.py DEFAULT_LIMIT: the web chat, the inbox, the campaigns
-
-
-class RedisServer:
-    """A redis-server of this module on a free port, without persistence; it can be stopped and restarted."""
-
-    def __init__(self, folder: Path) -> None:
-        self.port = free_port()
-        self.folder = folder
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        argv = [
-            "redis-server",
-            "--port",
-            str(self.port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ]
-        self.proc = subprocess.Popen(argv, cwd=self.folder, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-        wait_until(self._answers, 10, "redis-server did not start")
-
-    def stop(self) -> None:
-        if self.proc:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
-            self.proc = None
-
-    def _answers(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
-                s.sendall(b"PING\r\n")
-                return s.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
 
 
 def start_gateway(redis: RedisServer, **env: str) -> LocalStack:

@@ -231,6 +231,9 @@
       if (res.status >= 500 || res.status === 429 || res.status === 408) return "retry";
       const data = await res.json().catch(() => ({}));
       if (!res.ok && res.status !== 202) return "refused";
+      // The gateway has the message: it shows as sent before its answers do.
+      const entry = sentEntry(item.mid);
+      if (entry) { entry.wait = false; markStatus(entry); }
       (data.messages || []).forEach(showBot);
       heard(data);
       return "sent";

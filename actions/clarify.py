@@ -54,25 +54,23 @@ class ActionClarify(Action):
             dispatcher.utter_message(text=text("clarify.handoff", language))
             signal(dispatcher, {"handoff": "not_understood", "urgent": False, "topic": None})
             return []
-        knowledge = cards()
-        buttons = []
-        for ranked in tracker.latest_message.get("intent_ranking") or []:
-            name = ranked.get("name")
-            if name in knowledge and knowledge[name].asked:
-                buttons.append({"title": knowledge[name].title[language], "payload": f"/{name}"})
-            elif name in TOPICS:
-                buttons.append(
-                    {"title": text(f"topic.title.{name.removeprefix('topic_')}", language), "payload": f"/{name}"}
-                )
-            if len(buttons) == MAX_CHOICES:
-                break
-        buttons.append(
-            {
-                "title": {"ro": "Vorbește cu un om", "it": "Parla con qualcuno", "es": "Hablar con alguien"}[
-                    language
-                ],
-                "payload": "/request_human",
-            }
-        )
-        dispatcher.utter_message(text=text("clarify.ask", language), buttons=buttons)
+        dispatcher.utter_message(text=text("clarify.ask", language), buttons=likely_questions(tracker, language))
         return []
+
+
+def likely_questions(tracker: Tracker, language: str) -> list[dict[str, str]]:
+    """Buttons for the likeliest questions of the latest message (cards, topics), then "talk to a person"."""
+    knowledge = cards()
+    buttons = []
+    for ranked in tracker.latest_message.get("intent_ranking") or []:
+        name = ranked.get("name")
+        if name in knowledge and knowledge[name].asked:
+            buttons.append({"title": knowledge[name].title[language], "payload": f"/{name}"})
+        elif name in TOPICS:
+            buttons.append(
+                {"title": text(f"topic.title.{name.removeprefix('topic_')}", language), "payload": f"/{name}"}
+            )
+        if len(buttons) == MAX_CHOICES:
+            break
+    buttons.append({"title": text("button.human", language), "payload": "/request_human"})
+    return buttons

@@ -14,6 +14,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import answer
+from actions.clarify import is_sentence, likely_questions
 from actions.common import cards, language_of, send, signal
 from core.locales import text
 from knowledge.cards import COUNTRIES
@@ -46,5 +47,23 @@ class ActionSetCountry(Action):
         if pending in cards():
             return events + answer(dispatcher, tracker, pending, country)
         dispatcher.utter_message(text=text("country.noted", language, country=country_name(country, language)))
-        dispatcher.utter_message(response="utter_menu")
+        if says_more(tracker):  # a question beside the place, not understood well: ask which one, not the menu
+            dispatcher.utter_message(
+                text=text("clarify.ask", language), buttons=likely_questions(tracker, language)
+            )
+        else:
+            dispatcher.utter_message(response="utter_menu")
         return events
+
+
+SURE = 0.7  # a place statement the classifier reads with less confidence than this may carry a question
+MORE_WORDS = 6
+
+
+def says_more(tracker: Tracker) -> bool:
+    """Whether the message is a long one that the classifier took for a place statement without confidence
+    ("I worked in France and was not paid, now I am in Castellón"): it likely asks something too."""
+    message = tracker.latest_message
+    words = (message.get("text") or "").split()
+    confidence = float((message.get("intent") or {}).get("confidence") or 1.0)
+    return is_sentence(message.get("text") or "") and len(words) >= MORE_WORDS and confidence < SURE

@@ -126,11 +126,13 @@ def language_answer(message: str, first: str) -> bool:
     return first == foreign_notice(code).text
 
 
-def verdict(item: dict[str, Any], language: str, first: str, responses: dict) -> str:
-    """right; clarify (a clarifying question: safe); or wrong (anything else given with confidence)."""
+def verdict(item: dict[str, Any], language: str, answer: list[str], responses: dict) -> str:
+    """right; clarify (a clarifying question in the answer, e.g. after "noted: Spain": safe); or wrong
+    (anything else given with confidence). `answer`: the texts of the first answer, in order."""
+    first = answer[0] if answer else ""
     if expected_answer(item, language, first, responses):
         return "right"
-    return "clarify" if first == text("clarify.ask", language) else "wrong"
+    return "clarify" if text("clarify.ask", language) in answer else "wrong"
 
 
 def measure(stack: Stack, responses: dict, language: str, which: str) -> tuple[Counter[str], Counter[str]]:
@@ -142,8 +144,9 @@ def measure(stack: Stack, responses: dict, language: str, which: str) -> tuple[C
     wrong: list[dict[str, str]] = []
     for item in blind(language, which):
         body = post(stack, f"blind-{uuid.uuid4().hex[:10]}", item["text"]).json()
-        first = (body.get("messages") or [{"text": ""}])[0]["text"]
-        found = verdict(item, language, first, responses)
+        answer = [str(m.get("text") or "") for m in body.get("messages") or []]
+        first = answer[0] if answer else ""
+        found = verdict(item, language, answer, responses)
         counts[found] += 1
         if found == "wrong":
             missed[item["expect"]] += 1

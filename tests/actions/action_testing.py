@@ -41,6 +41,7 @@ def tracker(
     entities: list[dict[str, Any]] | None = None,
     metadata: dict[str, Any] | None = None,
     ranking: list[str] | None = None,
+    confidence: float = 0.9,
     before: list[dict[str, Any]] | None = None,
     after: list[dict[str, Any]] | None = None,
     sender: str = "web:test-user",
@@ -49,7 +50,7 @@ def tracker(
     actions that already ran for it (action_set_language...)."""
     latest: dict[str, Any] = {
         "text": text,
-        "intent": {"name": intent, "confidence": 0.9} if intent else {},
+        "intent": {"name": intent, "confidence": confidence} if intent else {},
         "entities": entities or [],
         "intent_ranking": [{"name": name, "confidence": 0.5} for name in ranking or []],
         "metadata": metadata or {},

@@ -63,3 +63,28 @@ async def test_the_card_that_waited_for_the_country_is_sent() -> None:
         SlotSet("last_answer", "rights_unpaid_wages"),
         SlotSet("pending_answer", None),
     ]
+
+
+async def test_a_long_message_read_as_a_place_without_confidence_gets_the_likely_questions() -> None:
+    """A question beside the place ("not paid ... now I am in Castellón") is not answered with the menu: the
+    country is noted and the likeliest questions are offered, with a person."""
+    said = tracker(
+        "trabajé en Francia en la vendimia y no me pagaron todo, ahora estoy en Castellón",
+        "set_country",
+        slots={"language": "es"},
+        confidence=0.41,
+        ranking=["set_country", "rights_unpaid_wages", "return_no_money"],
+    )
+    shown, events = await run(ActionSetCountry(), said)
+    assert events == [SlotSet("country", "es")]
+    assert shown[:2] == noted("es", "es")[:2]
+    assert shown[2]["text"] == text("clarify.ask", "es")
+    payloads = [button["payload"] for button in shown[2]["buttons"]]
+    assert payloads == ["/rights_unpaid_wages", "/return_no_money", "/request_human"]
+
+
+async def test_a_sure_or_short_place_statement_still_gets_the_menu() -> None:
+    sure = tracker("trabajo en Huelva en la fresa desde marzo", "set_country", slots={"language": "es"})
+    assert await run(ActionSetCountry(), sure) == (noted("es", "es"), [SlotSet("country", "es")])
+    short = tracker("ahora en Italia", "set_country", confidence=0.5)
+    assert await run(ActionSetCountry(), short) == (noted("it", "ro"), [SlotSet("country", "it")])

@@ -354,15 +354,16 @@ def settled(system: System) -> bool:
     return sum(r.xlen(k) for k in streams) == 0 and r.xlen("hd:out:telegram:reply") == 0
 
 
-def check(system: System, crowd: list[Person], notices: int = 0) -> None:
+def check(system: System, crowd: list[Person], notices: int = 0, crashed: bool = False) -> None:
     """Every accepted message answered exactly once, in order per conversation; besides the echoes only the
-    "we will answer soon" notice, at most `notices` times per conversation; no 500, no refusal."""
+    "we will answer soon" notice, at most `notices` times per conversation; no 500, no refusal. `crashed`: the
+    sending process was killed, so a messenger reply recorded "unconfirmed" may be missing."""
     for person in crowd:
         assert not [s for s in person.answers if s == 500], f"{person.conversation}: 500 answers {person.answers}"
         assert person.accepted == person.tokens, f"{person.conversation} not accepted: {person.answers}"
 
     def all_answered() -> bool:
-        answered = [len(echoed(replies(system, p))) + len(unconfirmed_sends(system, p)) for p in crowd]
+        answered = [len(echoed(replies(system, p))) + crashed * len(unconfirmed_sends(system, p)) for p in crowd]
         return all(n >= len(p.accepted) for n, p in zip(answered, crowd, strict=True)) and settled(system)
 
     with contextlib.suppress(AssertionError):  # the comparison below says what is missing
@@ -377,7 +378,7 @@ def check(system: System, crowd: list[Person], notices: int = 0) -> None:
         # A messenger reply whose send to the platform was under way at a crash is not sent again (the platform
         # may have it): the outbox records it "unconfirmed" (docs/channels.md). Only those may be missing.
         unconfirmed = unconfirmed_sends(system, person)
-        if twice or len(lost) > len(unconfirmed) or got != [t for t in person.accepted if t not in lost]:
+        if twice or len(lost) > len(unconfirmed) * crashed or got != [t for t in person.accepted if t not in lost]:
             problems.append(
                 f"{person.conversation}: lost {lost} ({len(unconfirmed)} unconfirmed), twice {twice}, order {got}"
             )
@@ -409,7 +410,7 @@ def test_gateway_killed_with_messages_in_flight_then_restarted(system: System) -
     system.stack.wait_gateway()
     traffic.join()
     assert any(isinstance(s, str) for p in crowd for s in p.answers)  # some posts met the dead gateway
-    check(system, crowd)
+    check(system, crowd, crashed=True)
 
 
 def test_rasa_killed_mid_turn_then_restarted(system: System) -> None:

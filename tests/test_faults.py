@@ -18,7 +18,6 @@ import json
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -30,7 +29,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import redis as redis_sync
 from redis.asyncio import Redis
 
 from core.messages import InboundMessage, OutboundMessage
@@ -44,6 +42,7 @@ from messaging.notices import notice
 from messaging.rasa_client import RasaClient
 from messaging.web_outbox import WebOutbox
 from ops.local_stack import LOGS, LocalStack, free_port, wait_until
+from ops.redis_server import RedisServer
 from ops.stack import GATEWAY_PYTHON, ROOT, processes
 from tests.conftest import counter
 from tests.figures import REPORT
@@ -81,49 +80,6 @@ SENTENCES = {
 }
 _TOKEN = re.compile(r" ref (\w+)$")
 _telegram_ids = itertools.count(900_000_000 + secrets.randbelow(10_000_000) * 10)
-
-
-class RedisServer:
-    """This module's redis-server: AOF on (everysec, as the deployments), restarted, paused and resumed at will."""
-
-    def __init__(self, folder: Path) -> None:
-        self.port = free_port()
-        self.folder = folder
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        argv = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder)]
-        argv += ["--appendonly", "yes", "--appendfsync", "everysec", "--save", ""]
-        log = (self.folder / "redis.log").open("ab")
-        self.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
-        wait_until(self._answers, 10, "redis-server did not start")
-
-    def stop(self) -> None:
-        """A clean stop (SIGTERM: the AOF is written out), as a restart does."""
-        if self.proc:
-            self.proc.send_signal(signal.SIGCONT)
-            self.proc.terminate()
-            self.proc.wait(timeout=20)
-            self.proc = None
-
-    def pause(self) -> None:
-        assert self.proc
-        self.proc.send_signal(signal.SIGSTOP)
-
-    def resume(self) -> None:
-        assert self.proc
-        self.proc.send_signal(signal.SIGCONT)
-
-    def client(self, db: int = GATEWAY_DB) -> redis_sync.Redis:
-        return redis_sync.Redis(port=self.port, db=db, decode_responses=True)
-
-    def _answers(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
-                s.sendall(b"PING\r\n")
-                return s.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
 
 
 class RasaStandIn:
@@ -174,7 +130,7 @@ class System:
 @pytest.fixture(scope="module")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     LOGS.mkdir(parents=True, exist_ok=True)
-    redis = RedisServer(tmp_path_factory.mktemp("redis-aof"))
+    redis = RedisServer(tmp_path_factory.mktemp("redis-aof"), persistent=True)
     redis.start()
     standins = StandIns(
         TelegramStandIn(TG_TOKEN), TwilioStandIn("AC" + "0" * 32, "t" * 32), ViberStandIn("v" * 40)

@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     handoff_reoffer_hours: float = Field(default=24.0, ge=0)
     inbox_claim_minutes: float = Field(default=15.0, gt=0)  # a claim lock lasts this long unless renewed
     inbox_session_hours: float = Field(default=12.0, gt=0)
+    # A queue card's colour by how long the person has waited for an answer: green under the first, amber
+    # under the second, red beyond (docs/inbox.md).
+    inbox_sla_amber_minutes: float = Field(default=15.0, gt=0)
+    inbox_sla_red_minutes: float = Field(default=60.0, gt=0)
     inbox_login_attempts: int = Field(default=5, ge=1)  # failed logins per account before the delays start
     inbox_login_max_delay_seconds: float = Field(default=60.0, gt=0)  # the longest delay between two tries
     inbox_idle_minutes: float = Field(default=30.0, gt=0)  # a session unused this long ends (sliding)

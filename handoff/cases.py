@@ -6,6 +6,8 @@ Owns the Redis keys `hd:case:*` and `hd:cases:*` (docs/design-contract.md):
   whose name the person last saw on a messenger; `on_call`: "centre:account" alerted out of hours).
 - `hd:case:{id}:timeline` list of JSON entries (user, bot, counsellor, note, event), oldest first.
 - `hd:case:{id}:lock` string: the counsellor holding the claim; expires unless renewed.
+- `hd:case:{id}:seen` hash: counsellor username -> how many timeline entries they had seen when they last
+  opened the case (the queue's unread count); expires with the case.
 - `hd:cases:queue:{centre}` sorted set of the centre's open cases by creation time;
   `hd:cases:overflow` the open cases nobody claimed in time; `hd:cases:all` every case by creation time
   (figures); `hd:cases:conv:{conversation}` the cases of one conversation (erasure).
@@ -16,6 +18,7 @@ pruned to the same period by the worker's housekeeping.
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -27,6 +30,9 @@ from redis.asyncio.client import Pipeline
 OPEN_STATES = ("waiting", "claimed")
 OUTCOMES = ("resolved", "referred", "no_reply", "duplicate", "other")
 ERASED = "erased"
+SNIPPET_CHARS = 120
+# Anything that looks like a phone number (7 or more digits, with spaces, dots, dashes, brackets or a +).
+_PHONE = re.compile(r"\+?\d[\d\s().-]{5,}\d")
 
 
 def now() -> float:
@@ -165,7 +171,7 @@ class Cases:
 
     def _expire(self, pipe: Pipeline, case_id: str, conversation_id: str) -> None:
         key = self.key(case_id)
-        for k in (key, f"{key}:timeline", f"hd:cases:conv:{conversation_id}"):
+        for k in (key, f"{key}:timeline", f"{key}:seen", f"hd:cases:conv:{conversation_id}"):
             pipe.expire(k, self._ttl)
 
     async def get(self, case_id: str) -> Case | None:
@@ -180,6 +186,29 @@ class Cases:
                 pipe.hgetall(self.key(case_id))
             rows = await pipe.execute()
         return [Case.from_redis(raw) for raw in rows if raw]
+
+    async def timelines(self, case_ids: list[str]) -> list[list[dict[str, Any]]]:
+        """The timelines of these cases, in the same order."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for case_id in case_ids:
+                pipe.lrange(f"{self.key(case_id)}:timeline", 0, -1)
+            rows = await pipe.execute()
+        return [[json.loads(raw) for raw in row] for row in rows]
+
+    async def mark_seen(self, case: Case, username: str, entries: int) -> None:
+        """Record that `username` has seen the first `entries` entries of the case's timeline."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(f"{self.key(case.id)}:seen", username, str(entries))
+            pipe.expire(f"{self.key(case.id)}:seen", self._ttl)
+            await pipe.execute()
+
+    async def seen_by(self, pairs: list[tuple[str, str]]) -> list[int]:
+        """For (case id, username) pairs: how many entries the counsellor had seen (0 if never opened)."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for case_id, username in pairs:
+                pipe.hget(f"{self.key(case_id)}:seen", username or "-")
+            rows = await pipe.execute()
+        return [int(row or 0) for row in rows]
 
     async def timeline(self, case_id: str) -> list[dict[str, Any]]:
         """The case's timeline, oldest first."""
@@ -299,10 +328,43 @@ class Cases:
             await self.close(case, ERASED)
         key = self.key(case.id)
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.delete(f"{key}:timeline", f"{key}:lock", f"hd:cases:conv:{case.conversation_id}")
+            pipe.delete(f"{key}:timeline", f"{key}:lock", f"{key}:seen", f"hd:cases:conv:{case.conversation_id}")
             pipe.hset(key, mapping={"user_id": ERASED, "conversation_id": ERASED, "origin": "", "labels": "[]"})
             await pipe.execute()
 
 
 def _entry(kind: str, text: str, **extra: object) -> str:
     return json.dumps({"kind": kind, "text": text, "at": now(), **extra}, ensure_ascii=False)
+
+
+def scrub(text: str) -> str:
+    """A line of a message for a queue card: one line, phone numbers hidden, at most SNIPPET_CHARS."""
+    line = _PHONE.sub("•••", " ".join(text.split()))
+    return line if len(line) <= SNIPPET_CHARS else line[: SNIPPET_CHARS - 1] + "…"
+
+
+def glance(case: Case, timeline: list[dict[str, Any]], seen: int) -> dict[str, Any]:
+    """What a queue card shows of the timeline: the person's last message (scrubbed), how many of the person's
+    messages came after the `seen` first entries (0 when nobody is assigned), and since when the person waits
+    for an answer: the oldest of their messages after the last counsellor message, or the case's opening when no
+    counsellor has written yet and the person wrote nothing since; None when the last word is a counsellor's."""
+    last_text = ""
+    waiting_since: float | None = None
+    answered = False
+    for entry in timeline:
+        kind = entry.get("kind")
+        if kind == "user":
+            last_text = str(entry.get("text", ""))
+            if answered and waiting_since is None and not entry.get("before_handoff"):
+                waiting_since = float(entry.get("at", 0))
+        elif kind == "counsellor":
+            answered = True
+            waiting_since = None
+    if not answered:
+        waiting_since = case.created_at
+    unread = 0
+    if case.assignee:
+        unread = sum(
+            1 for entry in timeline[seen:] if entry.get("kind") == "user" and not entry.get("before_handoff")
+        )
+    return {"last_text": scrub(last_text), "unread": unread, "waiting_since": waiting_since}

@@ -301,6 +301,12 @@ async def queue(
     return _api(await _json(services_of(request).inbox.queue(account, centre)))
 
 
+@router.get("/api/search", responses=responses({403: RefusalOut, 422: InvalidOut}))
+async def search(request: Request, account: Reader, q: str = Query(min_length=1, max_length=100)) -> JSONResponse:
+    """Open and recent cases whose messages, notes, labels, origin or counsellor hold every word of `q`."""
+    return _api(await _json(services_of(request).inbox.search(account, q)))
+
+
 @router.get("/api/cases/{case_id}", responses=_SEE)
 async def case(request: Request, case_id: str, account: Reader) -> JSONResponse:
     """One case with its timeline."""

@@ -14,7 +14,7 @@ from typing import Any
 
 from core.messages import OutboundMessage
 from handoff import texts
-from handoff.cases import OUTCOMES, Case
+from handoff.cases import OUTCOMES, Case, glance
 from handoff.desk import HandoffDesk
 from inbox.accounts import Account, Accounts
 from inbox.audit import Audit
@@ -23,6 +23,8 @@ from messaging.delivery import OutsideWindow, UnknownChannel
 
 MAX_REPLY_CHARS = 4000
 MAX_LABELS = 10
+SEARCH_DAYS = 7  # the search covers open cases and the cases opened in the last week
+SEARCH_RESULTS = 50
 
 
 class InboxError(Exception):
@@ -55,8 +57,10 @@ class Inbox:
         *,
         templates: dict[str, str] | None = None,
         presence: Presence | None = None,
+        sla_minutes: tuple[float, float] = (15.0, 60.0),
     ) -> None:
         self.desk = desk
+        self.sla_minutes = sla_minutes  # a card is amber from the first, red from the second
         self.templates = templates or {}  # language -> the approved WhatsApp template (ContentSid)
         self.presence = presence or Presence(desk.cases.redis)
         self.accounts = accounts
@@ -100,11 +104,66 @@ class Inbox:
         for centre_id in centres:
             cases += await self.desk.cases.queue(centre_id)
         cases.sort(key=lambda c: (not c.urgent, c.created_at))
-        out: dict[str, Any] = {"cases": [self._summary(c, await self.desk.cases.holder(c.id)) for c in cases]}
+        out: dict[str, Any] = {"cases": await self._cards(cases)}
         if account.role == "supervisor":
-            out["overflow"] = [self._summary(c) for c in await self.desk.cases.overflowed()]
+            out["overflow"] = await self._cards(await self.desk.cases.overflowed())
         out["names"] = await self.accounts.names()
+        out["sla_minutes"] = {"amber": self.sla_minutes[0], "red": self.sla_minutes[1]}
         return out
+
+    async def _cards(self, cases: list[Case]) -> list[dict[str, Any]]:
+        """Queue cards: the summary, the person's last message (phone numbers hidden), the unread count of the
+        assigned counsellor, since when the person waits for an answer, and the country they are in."""
+        ids = [c.id for c in cases]
+        timelines = await self.desk.cases.timelines(ids)
+        seen = await self.desk.cases.seen_by([(c.id, c.assignee) for c in cases])
+        cards = []
+        for case, timeline, upto in zip(cases, timelines, seen, strict=True):
+            fields = await self.desk.conversations.fields(case.conversation_id) if case.is_open else {}
+            cards.append(
+                {
+                    **self._summary(case, await self.desk.cases.holder(case.id)),
+                    **glance(case, timeline, upto),
+                    "country": fields.get("country", ""),
+                }
+            )
+        return cards
+
+    async def search(self, account: Account, query: str) -> dict[str, Any]:
+        """Open and recent cases (SEARCH_DAYS) the account may see whose messages, notes, labels, origin, id or
+        counsellor's name hold every word of the query (any case); cards as in the queue, never a number."""
+        if not account.sees_cases():
+            raise InboxError(403, "this account does not work with cases", "no_cases")
+        words = query.casefold().split()
+        if not words:
+            return {"cases": [], "query": query}
+        open_ids: list[Case] = []
+        for centre in self.desk.centres.all():
+            if account.may_see_centre(centre.id):
+                open_ids += await self.desk.cases.queue(centre.id)
+        recent = await self.desk.cases.recent(time.time() - SEARCH_DAYS * 24 * 3600)
+        seen: set[str] = set()
+        candidates: list[Case] = []
+        for case in open_ids + sorted(recent, key=lambda c: -c.created_at):
+            if case.id in seen or not account.may_see_centre(case.centre) or case.user_id == "erased":
+                continue
+            seen.add(case.id)
+            candidates.append(case)
+        names = await self.accounts.names()
+        found: list[Case] = []
+        for case, timeline in zip(
+            candidates, await self.desk.cases.timelines([c.id for c in candidates]), strict=True
+        ):
+            parts = [case.id, case.origin, " ".join(case.labels), names.get(case.assignee, case.assignee)]
+            parts += [
+                str(e.get("text", "")) for e in timeline if e.get("kind") in ("user", "bot", "counsellor", "note")
+            ]
+            haystack = " ".join(parts).casefold()
+            if all(word in haystack for word in words):
+                found.append(case)
+                if len(found) >= SEARCH_RESULTS:
+                    break
+        return {"cases": await self._cards(found), "names": names, "query": query}
 
     async def _case(self, account: Account, case_id: str) -> Case:
         if not account.sees_cases():
@@ -123,6 +182,9 @@ class Inbox:
         holder = await self.desk.cases.holder(case.id)
         window = await self._window_open(case)
         fields = await self.desk.conversations.fields(case.conversation_id) if case.is_open else {}
+        timeline = await self.desk.cases.timeline(case.id)
+        if account.username in (holder, case.assignee):  # the assigned counsellor has read it all now
+            await self.desk.cases.mark_seen(case, account.username, len(timeline))
         return {
             **self._summary(case, holder),
             "user": mask(case.user_id),
@@ -133,7 +195,7 @@ class Inbox:
             "outcome": case.outcome,
             "window_open": window,
             "template_ready": bool(self.templates.get(case.language) or self.templates.get("ro")),
-            "timeline": await self.desk.cases.timeline(case.id),
+            "timeline": timeline,
             "mine": holder == account.username,
             "names": await self.accounts.names(),
         }

@@ -101,6 +101,7 @@ class HandoffServices:
             claim_seconds=int(settings.inbox_claim_minutes * 60),
             templates={k: v for k, v in templates.items() if v},
             presence=Presence(redis),
+            sla_minutes=(settings.inbox_sla_amber_minutes, settings.inbox_sla_red_minutes),
         )
         sessions = Sessions(
             redis,

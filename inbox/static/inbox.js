@@ -4,7 +4,7 @@
 // data-i18n (data-i18n-placeholder, -title, -aria-label); internal values are shown through them too.
 "use strict";
 
-const state = { me: null, csrf: "", current: null, centres: [], cases: [], canned: {}, names: {} };
+const state = { me: null, csrf: "", current: null, centres: [], cases: [], canned: {}, names: {}, filter: "all", search: null, sla: { amber: 15, red: 60 } };
 const $ = (sel) => document.querySelector(sel);
 const words = { texts: {}, language: "ro", intl: "ro-RO" };
 const EVENT_KEYS = { "safety alert: the hotline was sent": "safety_alert" };
@@ -131,34 +131,84 @@ function topicOf(c) {
 
 // Queue ------------------------------------------------------------------------------------------------------
 
+// How long the person has waited for an answer, coloured by the centre's SLA (INBOX_SLA_*_MINUTES).
+function slaOf(c) {
+  if (c.state === "closed") return null;
+  if (c.waiting_since == null) return el("span", { class: "sla", text: t("queue.answered") });
+  const waited = Math.max(0, Date.now() / 1000 - c.waiting_since);
+  const colour = waited < state.sla.amber * 60 ? "green" : waited < state.sla.red * 60 ? "amber" : "red";
+  return el("span", { class: `sla ${colour}`, "data-sla": colour, text: t("queue.unanswered", { time: minutes(waited) }) });
+}
+
 function caseItem(c) {
-  const waited = c.state === "waiting" ? (Date.now() / 1000 - c.created_at) : c.waiting_seconds;
   const owner = c.holder || c.assignee;
+  const where = [c.origin ? t("queue.from", { place: c.origin }) : "", c.country ? t("queue.in_country", { country: word("countries", c.country) }) : ""];
+  const unread = c.unread > 0 && c.assignee === state.me.username;
   const item = el(
     "li",
-    { class: `item${c.urgent ? " urgent" : ""}${state.current === c.id ? " selected" : ""}`, "data-case": c.id },
+    { class: `item${c.urgent ? " urgent" : ""}${unread ? " unread" : ""}${state.current === c.id ? " selected" : ""}`, "data-case": c.id },
     el(
       "a",
       { href: `#case/${c.id}`, class: "item-link" },
       el("span", { class: "badges" },
         c.urgent ? el("span", { class: "badge urgent", text: t("queue.urgent_badge") }) : null,
+        unread ? el("span", { class: "badge unread", text: t("queue.unread", { count: c.unread }) }) : null,
         el("span", { class: "badge", text: word("languages", c.language) }),
-        el("span", { class: "badge", text: word("channels", c.channel) })),
+        el("span", { class: "badge", text: word("channels", c.channel) }),
+        ...(c.labels || []).map((label) => el("span", { class: "badge label", text: label }))),
       el("span", { class: "reason", text: word("reasons", c.reason) }),
-      el("span", { class: "meta", text: [c.centre_name, topicOf(c)].filter(Boolean).join(" · ") }),
-      el("span", { class: "wait", text: c.state === "waiting" ? t("queue.waiting", { time: minutes(waited) }) : t("queue.claimed_by", { name: nameOf(owner) }) }),
+      c.last_text ? el("span", { class: "last", text: personText(c.last_text) }) : null,
+      el("span", { class: "meta", text: [c.centre_name, topicOf(c), ...where].filter(Boolean).join(" · ") }),
+      el("span", { class: "wait", text: c.state === "closed" ? word("states", c.state) : c.state === "waiting" ? t("queue.waiting", { time: minutes(Date.now() / 1000 - c.created_at) }) : t("queue.claimed_by", { name: nameOf(owner) }) }),
+      slaOf(c),
     ),
   );
   return item;
+}
+
+function shown(cases) {
+  if (state.filter === "mine") return cases.filter((c) => c.assignee === state.me.username && c.state !== "waiting");
+  if (state.filter === "unclaimed") return cases.filter((c) => c.state === "waiting");
+  return cases;
+}
+
+function drawQueue() {
+  const list = state.search ? state.search : shown(state.cases);
+  const focused = document.activeElement && document.activeElement.closest && document.activeElement.closest("#queue .item");
+  $("#queue").replaceChildren(...list.map(caseItem));
+  if (focused) {  // a live redraw keeps the keyboard's place
+    const again = document.querySelector(`#queue .item[data-case="${focused.dataset.case}"] a`);
+    if (again) again.focus();
+  }
+  $("#queue-empty").hidden = list.length > 0 || state.search !== null;
+  $("#search-count").hidden = state.search === null;
+  if (state.search) $("#search-count").textContent = t("queue.search_results", { count: state.search.length });
+  $("#search-clear").hidden = state.search === null;
+  $("#queue-tabs").hidden = state.search !== null;
+  for (const tab of document.querySelectorAll(".qtab")) tab.setAttribute("aria-pressed", String(tab.dataset.filter === state.filter));
+}
+
+async function runSearch(query) {
+  if (!query.trim()) return clearSearch();
+  const data = await api(`/inbox/api/search?q=${encodeURIComponent(query.trim())}`);
+  Object.assign(state.names, data.names || {});
+  state.search = data.cases;
+  drawQueue();
+}
+
+function clearSearch() {
+  state.search = null;
+  $("#search-q").value = "";
+  drawQueue();
 }
 
 async function loadQueue() {
   const centre = $("#centre-filter").value;
   const data = await api(`/inbox/api/queue${centre ? "?centre=" + encodeURIComponent(centre) : ""}`);
   state.cases = data.cases;
+  if (data.sla_minutes) state.sla = data.sla_minutes;
   Object.assign(state.names, data.names || {});
-  $("#queue").replaceChildren(...data.cases.map(caseItem));
-  $("#queue-empty").hidden = data.cases.length > 0;
+  drawQueue();
   if (data.overflow) {
     $("#overflow-box").hidden = data.overflow.length === 0;
     $("#overflow").replaceChildren(...data.overflow.map(caseItem));
@@ -171,7 +221,11 @@ async function loadQueue() {
     $("#urgent").textContent = t(urgent.length > 1 ? "queue.urgent_banner_many" : "queue.urgent_banner_one", params);
     $("#urgent").href = `#case/${urgent[0].id}`;
   }
-  document.title = waiting ? t("app.title_waiting", { count: waiting }) : t("app.title");
+  // The person wrote on one of my cases (not the one open on screen): the title says so first.
+  const unread = data.cases.filter((c) => c.assignee === state.me.username && c.unread > 0 && c.id !== state.current)
+    .reduce((sum, c) => sum + c.unread, 0);
+  if (unread) document.title = t("app.title_unread", { count: unread });
+  else document.title = waiting ? t("app.title_waiting", { count: waiting }) : t("app.title");
 }
 
 // Case view ---------------------------------------------------------------------------------------------------
@@ -218,6 +272,7 @@ async function openCase(id) {
   let c;
   try {
     c = await api(`/inbox/api/cases/${encodeURIComponent(id)}`);
+    if (state.current !== id) return;  // another case was opened meanwhile (j/k pressed quickly)
   } catch (error) {
     $("#case-pane").hidden = false;
     $("#case-title").textContent = error.status === 403 ? t("case.not_your_centre") : t("case.not_found");
@@ -230,6 +285,7 @@ async function openCase(id) {
   document.body.classList.add("reading");
   $("#case-pane").hidden = false;
   $("#case-pane").dataset.state = c.state;
+  $("#case-pane").dataset.case = c.id;
   Object.assign(state.names, c.names || {});
   const reason = word("reasons", c.reason);
   $("#case-title").textContent = c.urgent ? t("case.urgent_prefix", { reason }) : reason;
@@ -261,7 +317,9 @@ async function openCase(id) {
   $("#send").disabled = !c.mine && $("input[name=mode]:checked").value === "reply";
   $("#timeline").replaceChildren(...c.timeline.map(timelineEntry));
   $("#timeline").scrollTop = $("#timeline").scrollHeight;
-  $("#labels").value = c.labels.join(", ");
+  // A live refresh does not overwrite labels being typed.
+  if (document.activeElement !== $("#labels") || $("#labels").dataset.case !== c.id) $("#labels").value = c.labels.join(", ");
+  $("#labels").dataset.case = c.id;
   state.caseData = c;
   await loadCanned(c.language);
   await loadCounsellors(c.centre);
@@ -390,8 +448,8 @@ function listen() {
     const data = JSON.parse(event.data);
     if (event.type === "case_new") toast(data.urgent ? t("queue.new_urgent_case") : t("queue.new_case"));
     if (event.type === "case_on_call") toast(t("queue.on_call"), true);
+    if (state.current === data.case) await openCase(data.case);  // first: what is on screen is read
     await loadQueue();
-    if (state.current === data.case) await openCase(data.case);
   };
   for (const type of ["case_new", "case_message", "case_claimed", "case_updated", "case_overflow", "case_on_call"]) {
     source.addEventListener(type, (e) => refresh(e).catch(() => {}));
@@ -481,6 +539,9 @@ async function start() {
     return;
   }
   $("#back").addEventListener("click", closeCase);
+  for (const tab of document.querySelectorAll(".qtab")) tab.addEventListener("click", () => { state.filter = tab.dataset.filter; drawQueue(); });
+  $("#search").addEventListener("submit", (e) => { e.preventDefault(); runSearch($("#search-q").value).catch((error) => toast(error.message, true)); });
+  $("#search-clear").addEventListener("click", clearSearch);
   $("#claim").addEventListener("click", () => act("claim", {}, t("actions.claimed")));
   $("#handback").addEventListener("click", () => {
     if (confirm(t("actions.handback_confirm"))) act("handback", {}, t("actions.handed_back")).then(() => closeCase());
@@ -505,6 +566,7 @@ async function start() {
     $("#canned").value = "";
     $("#text").focus();
   });
+  document.addEventListener("keydown", shortcut);
   for (const radio of document.querySelectorAll("input[name=mode]")) {
     radio.addEventListener("change", () => {
       const note = radio.value === "note" && radio.checked;
@@ -523,6 +585,7 @@ async function start() {
     const mode = $("input[name=mode]:checked").value;
     const result = await act(mode === "note" ? "note" : "reply", { text }, mode === "note" ? t("compose.note_saved") : t("compose.sent"));
     if (result) $("#text").value = "";
+    if (result && mode === "note") setMode("reply");  // a note is an aside: the next words are a reply
   });
   $("#text").addEventListener("keydown", (e) => {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) $("#compose").requestSubmit();
@@ -537,7 +600,48 @@ async function start() {
 
 async function route() {
   const match = location.hash.match(/^#case\/([A-Za-z0-9]+)$/);
-  if (match) await openCase(match[1]);
+  if (match) {
+    const before = document.activeElement;
+    await openCase(match[1]);
+    // The keyboard and the screen reader land in the case, unless the focus moved elsewhere meanwhile.
+    if (document.activeElement === before) $("#case-title").focus();
+  }
+}
+
+function setMode(mode) {
+  const radio = document.querySelector(`input[name=mode][value=${mode}]`);
+  radio.checked = true;
+  radio.dispatchEvent(new Event("change"));
+}
+
+// Keyboard: j/k next/previous case, Esc back to the queue, / search, r reply, n note (not while typing).
+function shortcut(e) {
+  if (e.ctrlKey || e.metaKey || e.altKey || $("#view-queue").hidden) return;
+  const typing = e.target.closest && e.target.closest("input, textarea, select");
+  if (e.key === "Escape") {
+    if (typing) { e.target.blur(); return; }
+    if (!state.current) return;
+    const id = state.current;
+    closeCase();
+    const link = document.querySelector(`.item[data-case="${id}"] a`) || document.querySelector(".item a");
+    if (link) link.focus();
+    return;
+  }
+  if (typing) return;
+  if (e.key === "/") {
+    e.preventDefault();
+    $("#search-q").focus();
+  } else if (e.key === "j" || e.key === "k") {
+    const ids = [...document.querySelectorAll("#queue .item")].map((item) => item.dataset.case);
+    if (!ids.length) return;
+    const at = ids.indexOf(state.current);
+    const next = at < 0 ? 0 : Math.min(ids.length - 1, Math.max(0, at + (e.key === "j" ? 1 : -1)));
+    location.hash = `#case/${ids[next]}`;
+  } else if ((e.key === "r" || e.key === "n") && state.current && !$("#compose").hidden) {
+    e.preventDefault();
+    setMode(e.key === "r" ? "reply" : "note");
+    $("#text").focus();
+  }
 }
 
 start().catch((error) => toast(error.message, true));

@@ -1,0 +1,183 @@
+"""A counsellor's working day in Chromium: queue cards, tabs, unread counts, SLA colours, the title, search."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+import pytest
+import redis as redis_sync
+from playwright.sync_api import Browser, expect
+
+from tests.conftest import SHOTS, Stack, post
+from tests.test_inbox_page import case_of, choose_language, open_inbox
+from tests.test_inbox_security import add_user
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def crew(stack: Stack) -> dict[str, str]:
+    suffix = uuid.uuid4().hex[:4]
+    made = {}
+    for short, centre in (("ana", "iasi"), ("dan", "bacau")):
+        username = f"{short}d{suffix}"
+        assert add_user(stack, username, "counsellor", centre).returncode == 0
+        assert choose_language(stack, username, "en").returncode == 0
+        made[short] = username
+    return made
+
+
+def age_entry(redis_client: redis_sync.Redis, case_id: str, index: int, minutes: float) -> None:
+    """Make a timeline entry `minutes` old (the SLA colours without waiting an hour)."""
+    key = f"hd:case:{case_id}:timeline"
+    entry = json.loads(redis_client.lindex(key, index) or b"{}")
+    entry["at"] = time.time() - minutes * 60
+    redis_client.lset(key, index, json.dumps(entry, ensure_ascii=False))
+
+
+def test_the_queue_cards_tabs_unread_and_search(
+    stack: Stack, browser: Browser, crew: dict[str, str], redis_client: redis_sync.Redis
+) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    ana = open_inbox(browser, stack, crew["ana"])
+    sender = f"web-{uuid.uuid4().hex[:10]}"
+    post(stack, sender, "bună ziua, lucrez în Italia")
+    post(stack, sender, "vreau să vorbesc cu un om")
+    post(stack, sender, "sunt din Pașcani")
+    case_id = case_of(redis_client, sender)
+    post(stack, sender, "patronul nu plătește chiria, sunați-mă la +39 333 123 4567")
+    card = ana.locator(f'.item[data-case="{case_id}"]')
+    expect(card.locator(".last")).to_contain_text("patronul nu plătește chiria", timeout=15_000)
+    expect(card.locator(".last")).to_contain_text("•••")
+    expect(card).not_to_contain_text("333")
+    expect(card).to_contain_text("from Pașcani")
+    expect(card).to_contain_text("in Italy")
+    expect(card.locator(".sla")).to_have_attribute("data-sla", "green")
+
+    # The tabs: unclaimed, not mine; after the claim, mine and no longer unclaimed.
+    ana.get_by_role("button", name="Unassigned").click()
+    expect(card).to_be_visible()
+    ana.get_by_role("button", name="Mine").click()
+    expect(card).to_have_count(0)
+    ana.get_by_role("button", name="All").click()
+    card.locator("a").click()
+    expect(ana.locator("#timeline")).to_contain_text("patronul")
+    ana.get_by_role("button", name="Claim").click()
+    expect(ana.locator("#owner")).to_have_text("You have this case.")
+    ana.locator("#labels").fill("chirie, italia")
+    ana.locator("#labels-form").get_by_role("button").click()
+    ana.locator("#text").fill("Bună ziua, vă ajut eu.")
+    ana.get_by_role("button", name="Send").click()
+    expect(ana.locator(".msg.counsellor").last).to_contain_text("vă ajut eu", timeout=15_000)
+    ana.keyboard.press("Escape")
+    ana.get_by_role("button", name="Mine").click()
+    expect(card).to_be_visible()
+    expect(card.locator(".sla")).to_have_text("answered")
+    expect(card.locator(".badge.label")).to_have_text(["chirie", "italia"])
+    assert redis_client.hget(f"hd:case:{case_id}:seen", crew["ana"])  # the assigned counsellor's "seen up to"
+
+    # The person writes on Ana's claimed case while she is elsewhere: the card and the title change.
+    post(stack, sender, "mai am o întrebare")
+    expect(card.locator(".badge.unread")).to_have_text("1 new", timeout=15_000)
+    expect(card.locator(".last")).to_have_text("mai am o întrebare")
+    expect(card.locator(".sla")).to_have_attribute("data-sla", "green")
+    expect(ana).to_have_title("(1) New message – Inbox")
+    ana.screenshot(path=str(SHOTS / "inbox-day-queue.png"))
+
+    # The time without an answer counts from that message, coloured by INBOX_SLA_*_MINUTES (15, 60).
+    timeline = redis_client.lrange(f"hd:case:{case_id}:timeline", 0, -1)
+    last = len(timeline) - 1
+    age_entry(redis_client, case_id, last, 30)
+    ana.reload()
+    expect(ana.locator("#live")).to_have_text("live", timeout=15_000)
+    expect(card.locator(".sla")).to_have_attribute("data-sla", "amber")
+    expect(card.locator(".sla")).to_contain_text("30 min")
+    age_entry(redis_client, case_id, last, 90)
+    ana.reload()
+    expect(ana.locator("#live")).to_have_text("live", timeout=15_000)
+    expect(card.locator(".sla")).to_have_attribute("data-sla", "red")
+
+    # Opening the case reads it: no unread count, the usual title.
+    card.locator("a").click()
+    expect(ana.locator(".msg.user").last).to_contain_text("mai am o întrebare")
+    ana.keyboard.press("Escape")
+    ana.reload()
+    expect(ana.locator("#live")).to_have_text("live", timeout=15_000)
+    expect(card.locator(".badge.unread")).to_have_count(0)
+    expect(ana).not_to_have_title("(1) New message – Inbox")
+
+    # Search by words of the messages, by label, by the counsellor's name; never a number in the results.
+    for query in ("întrebare", "chirie", crew["ana"], "patronul chiria"):
+        ana.locator("#search-q").fill(query)
+        ana.locator("#search").get_by_role("button", name="Search cases").click()
+        expect(ana.locator(f'.item[data-case="{case_id}"]')).to_be_visible()
+        expect(ana.locator("#search-count")).to_be_visible()
+    ana.locator("#search-q").fill("nimic-asemanator")
+    ana.locator("#search").get_by_role("button", name="Search cases").click()
+    expect(ana.locator("#search-count")).to_have_text("0 found")
+    ana.locator("#search-clear").click()
+    expect(ana.locator("#queue-tabs")).to_be_visible()
+    found = ana.context.request.get(f"{stack.gateway}/inbox/api/search?q=chiria").json()
+    assert case_id in [c["id"] for c in found["cases"]]
+    assert "333" not in json.dumps(found) and sender[4:] not in json.dumps(found)
+
+    # A counsellor of another centre finds nothing of Iași's.
+    dan = open_inbox(browser, stack, crew["dan"])
+    theirs = dan.context.request.get(f"{stack.gateway}/inbox/api/search?q=chiria").json()
+    assert case_id not in [c["id"] for c in theirs["cases"]]
+    for page in (ana, dan):
+        page.context.close()
+
+
+def test_a_case_driven_by_keyboard_only(
+    stack: Stack, browser: Browser, crew: dict[str, str], redis_client: redis_sync.Redis
+) -> None:
+    ana = open_inbox(browser, stack, crew["ana"])
+    ids = []
+    for words in ("am nevoie de ajutor cu actele", "vreau să vorbesc cu cineva despre contract"):
+        sender = f"web-{uuid.uuid4().hex[:10]}"
+        post(stack, sender, words)
+        post(stack, sender, "vreau să vorbesc cu un om")
+        post(stack, sender, "sunt din Iași")
+        ids.append(case_of(redis_client, sender))
+        expect(ana.locator(f'.item[data-case="{ids[-1]}"]')).to_be_visible(timeout=15_000)
+    order = ana.locator("#queue .item").evaluate_all("items => items.map(i => i.dataset.case)")
+    first, second = order[0], order[1]
+
+    ana.locator("body").press("j")  # the first case of the list opens, the focus in it
+    expect(ana).to_have_url(f"{stack.gateway}/inbox#case/{first}")
+    expect(ana.locator("#case-title")).to_be_focused()
+    ana.keyboard.press("j")
+    expect(ana).to_have_url(f"{stack.gateway}/inbox#case/{second}")
+    ana.keyboard.press("k")
+    expect(ana).to_have_url(f"{stack.gateway}/inbox#case/{first}")
+    expect(ana.locator("#case-pane")).to_have_attribute("data-case", first)
+    expect(ana.locator("#case-title")).to_be_focused()
+    ana.keyboard.press("/")
+    expect(ana.locator("#search-q")).to_be_focused()
+    ana.keyboard.press("Escape")
+    for _ in range(12):  # Tab to the Claim button, Enter
+        ana.keyboard.press("Tab")
+        if ana.evaluate("document.activeElement.id") == "claim":
+            break
+    ana.keyboard.press("Enter")
+    expect(ana.locator("#owner")).to_have_text("You have this case.")
+    ana.locator("body").press("n")
+    expect(ana.locator("#text")).to_be_focused()
+    expect(ana.locator("input[name=mode][value=note]")).to_be_checked()
+    ana.keyboard.type("a sunat și la consulat")
+    ana.keyboard.press("Control+Enter")
+    expect(ana.locator(".msg.note").last).to_contain_text("a sunat și la consulat", timeout=15_000)
+    expect(ana.locator("input[name=mode][value=reply]")).to_be_checked()  # back to reply after a note
+    ana.locator("body").press("r")
+    expect(ana.locator("#text")).to_be_focused()
+    ana.keyboard.type("Bună ziua, vă scriu imediat.")
+    ana.keyboard.press("Control+Enter")
+    expect(ana.locator(".msg.counsellor").last).to_contain_text("vă scriu imediat", timeout=15_000)
+    ana.keyboard.press("Escape")  # leaves the text box
+    ana.keyboard.press("Escape")  # back to the queue
+    expect(ana.locator("#case-pane")).to_be_hidden()
+    expect(ana.locator(f'.item[data-case="{first}"] a')).to_be_focused()
+    ana.context.close()

@@ -8,9 +8,9 @@ import uuid
 
 import pytest
 import redis as redis_sync
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
-from tests.conftest import SHOTS, Stack, post
+from tests.conftest import SHOTS, Stack, post, wait_until
 from tests.test_inbox_page import case_of, choose_language, open_inbox
 from tests.test_inbox_security import add_user
 
@@ -180,4 +180,67 @@ def test_a_case_driven_by_keyboard_only(
     ana.keyboard.press("Escape")  # back to the queue
     expect(ana.locator("#case-pane")).to_be_hidden()
     expect(ana.locator(f'.item[data-case="{first}"] a')).to_be_focused()
+    ana.context.close()
+
+
+RECORD = """
+window.__notes = []; window.__asked = 0; window.__beeps = 0;
+const RealNotification = window.Notification;
+class Recorded {
+  constructor(title, options) { window.__notes.push({ title, body: (options || {}).body || "" }); }
+  static get permission() { return RealNotification.permission; }
+  static requestPermission() { window.__asked += 1; return RealNotification.requestPermission(); }
+}
+window.Notification = Recorded;
+const realOscillator = AudioContext.prototype.createOscillator;
+AudioContext.prototype.createOscillator = function () { window.__beeps += 1; return realOscillator.call(this); };
+"""
+
+
+def notes(page: Page) -> list[str]:
+    return [n["title"] for n in page.evaluate("window.__notes")]
+
+
+def test_alerts_a_sound_and_a_notification(
+    stack: Stack, browser: Browser, crew: dict[str, str], redis_client: redis_sync.Redis
+) -> None:
+    # Not yet allowed: the button asks, once, on the counsellor's click.
+    asking = open_inbox(browser, stack, crew["ana"])
+    asking.context.add_init_script(RECORD)
+    asking.reload()
+    expect(asking.locator("#alerts")).to_be_visible(timeout=15_000)
+    asking.locator("#alerts").click()
+    expect(asking.locator("#alerts")).to_be_hidden()
+    assert asking.evaluate("window.__asked") == 1
+    asking.context.close()
+
+    ana = open_inbox(browser, stack, crew["ana"])
+    ana.context.grant_permissions(["notifications"], origin=stack.gateway)
+    ana.context.add_init_script(RECORD)
+    ana.reload()
+    expect(ana.locator("#live")).to_have_text("live", timeout=15_000)
+    expect(ana.locator("#alerts")).to_be_hidden()  # allowed already: nothing to ask
+
+    sender = f"web-{uuid.uuid4().hex[:10]}"
+    post(stack, sender, "vreau să vorbesc cu un om")
+    post(stack, sender, "sunt din Iași")
+    case_id = case_of(redis_client, sender)
+    expect(ana.locator(f'.item[data-case="{case_id}"]')).to_be_visible(timeout=15_000)
+    wait_until(lambda: "New case" in notes(ana), 10, "no notification of the new case")
+    assert ana.evaluate("window.__beeps") >= 1
+    assert all("•" not in n["body"] and sender not in n["body"] for n in ana.evaluate("window.__notes"))
+
+    urgent = f"web-{uuid.uuid4().hex[:10]}"
+    post(stack, urgent, "patronul mi-a luat pasaportul si nu ma lasa sa plec din Italia")
+    wait_until(lambda: "URGENT case" in notes(ana), 15, "no notification of the urgent case")
+
+    ana.locator(f'.item[data-case="{case_id}"] a').click()
+    ana.get_by_role("button", name="Claim").click()
+    expect(ana.locator("#owner")).to_have_text("You have this case.")
+    ana.keyboard.press("Escape")
+    expect(ana.locator("#case-pane")).to_be_hidden()
+    beeps = ana.evaluate("window.__beeps")
+    post(stack, sender, "mai sunteți acolo?")
+    wait_until(lambda: "New message on your case" in notes(ana), 15, "no notification of the new message")
+    assert ana.evaluate("window.__beeps") > beeps
     ana.context.close()

@@ -4,7 +4,7 @@
 // data-i18n (data-i18n-placeholder, -title, -aria-label); internal values are shown through them too.
 "use strict";
 
-const state = { me: null, csrf: "", current: null, centres: [], cases: [], canned: {}, names: {}, filter: "all", search: null, sla: { amber: 15, red: 60 } };
+const state = { me: null, csrf: "", current: null, centres: [], cases: [], canned: {}, names: {}, filter: "all", search: null, sla: { amber: 15, red: 60 }, alerted: {} };
 const $ = (sel) => document.querySelector(sel);
 const words = { texts: {}, language: "ro", intl: "ro-RO" };
 const EVENT_KEYS = { "safety alert: the hotline was sent": "safety_alert" };
@@ -440,6 +440,44 @@ function show(view) {
   if (view === "accounts") loadAccounts().catch((e) => toast(e.message, true));
 }
 
+// Alerts: a short beep (WebAudio, no file) and a desktop notification (no personal data in it) --------------------
+
+const alerts = { audio: null };
+
+function beep() {
+  try {
+    alerts.audio = alerts.audio || new AudioContext();
+    const osc = alerts.audio.createOscillator();
+    const gain = alerts.audio.createGain();
+    osc.frequency.value = 880;
+    gain.gain.value = 0.15;
+    osc.connect(gain).connect(alerts.audio.destination);
+    osc.start();
+    osc.stop(alerts.audio.currentTime + 0.18);
+  } catch (error) { /* no sound on this browser */ }
+}
+
+function notify(kind, c) {
+  beep();
+  if (!("Notification" in window) || Notification.permission !== "granted") return;
+  const body = c ? t("alerts.body", { reason: word("reasons", c.reason), centre: c.centre_name }) : "";
+  const note = new Notification(t(`alerts.${kind}`), { body, tag: c ? `${kind}-${c.id}` : kind });
+  note.onclick = () => { window.focus(); if (c) location.hash = `#case/${c.id}`; };
+}
+
+// The permission is asked once, on the counsellor's click (browsers refuse it otherwise); the click also lets
+// the page play sounds.
+function alertsButton() {
+  const button = $("#alerts");
+  button.hidden = !("Notification" in window) || Notification.permission !== "default";
+  button.onclick = async () => {
+    alerts.audio = alerts.audio || new AudioContext();
+    await Notification.requestPermission().catch(() => "denied");
+    button.hidden = true;
+    if (Notification.permission === "granted") toast(t("alerts.enabled"));
+  };
+}
+
 // Live updates ------------------------------------------------------------------------------------------------
 
 function listen() {
@@ -448,8 +486,15 @@ function listen() {
     const data = JSON.parse(event.data);
     if (event.type === "case_new") toast(data.urgent ? t("queue.new_urgent_case") : t("queue.new_case"));
     if (event.type === "case_on_call") toast(t("queue.on_call"), true);
+    const unreadBefore = (state.cases.find((c) => c.id === data.case) || {}).unread || 0;
+    const onScreen = state.current === data.case && !document.hidden;
     if (state.current === data.case) await openCase(data.case);  // first: what is on screen is read
     await loadQueue();
+    const c = state.cases.find((item) => item.id === data.case);
+    if (event.type === "case_new") notify(data.urgent ? "urgent_case" : "new_case", c);
+    else if (event.type === "case_updated" && data.urgent && c && c.urgent && c.state === "waiting" && !state.alerted[c.id]) notify("urgent_case", c);
+    else if (event.type === "case_message" && c && c.assignee === state.me.username && !onScreen && c.unread > unreadBefore) notify("new_message", c);
+    if (c && c.urgent) state.alerted[c.id] = true;
   };
   for (const type of ["case_new", "case_message", "case_claimed", "case_updated", "case_overflow", "case_on_call"]) {
     source.addEventListener(type, (e) => refresh(e).catch(() => {}));
@@ -591,6 +636,7 @@ async function start() {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) $("#compose").requestSubmit();
   });
   window.addEventListener("hashchange", route);
+  alertsButton();
   await loadQueue();
   await route();
   listen();

@@ -275,6 +275,9 @@ class OutboxSender:
         self._tasks: set[asyncio.Task[bool]] = set()
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._stopping = asyncio.Event()
+        # Messages this process marked "sending" (or tried to: Redis may have failed before answering) but never
+        # handed to the platform: found "sending" again, they are sent, not written off as unconfirmed.
+        self._never_sent: set[str] = set()
 
     def stop(self) -> None:
         """Finish the messages in hand, then stop."""
@@ -386,7 +389,9 @@ class OutboxSender:
             if not await self._wait_for_slot(lane):
                 return False
             batch.settle(item.entry_id)
+            self._never_sent.add(item.out_id)
             await self._outbox.begin_attempt(item.out_id)
+            self._never_sent.discard(item.out_id)
             attempts += 1
             try:
                 async with self._parallel:
@@ -412,7 +417,9 @@ class OutboxSender:
         if status in _FINAL:
             await self._outbox.done(self.channel.name, lane, item.entry_id)
             return True
-        if status == "sending":  # a crashed sender was in the middle of this one: the platform may have it
+        if status == "sending" and item.out_id in self._never_sent:  # our own mark, written before a Redis fault
+            self._never_sent.discard(item.out_id)
+        elif status == "sending":  # a crashed sender was in the middle of this one: the platform may have it
             await self._finish(lane, item, "unconfirmed", "interrupted while sending; not repeated")
             return True
         reason = await self._conversations.unreachable(f"{self.channel.name}:{item.user_id}")

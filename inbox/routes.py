@@ -330,6 +330,7 @@ class TransferIn(BaseModel):
 
     centre: str = Field(default="", max_length=40)
     counsellor: str = Field(default="", max_length=40)
+    reason: str = Field(default="", max_length=300)  # why (added, issue 12): kept in the case's timeline
 
 
 class CloseIn(BaseModel):
@@ -374,7 +375,7 @@ async def labels(request: Request, case_id: str, body: LabelsIn, account: Change
 @router.post("/api/cases/{case_id}/transfer", responses=_WRITE)
 async def transfer(request: Request, case_id: str, body: TransferIn, account: Changer) -> JSONResponse:
     """Transfer to another centre or counsellor."""
-    await _json(services_of(request).inbox.transfer(account, case_id, body.centre, body.counsellor))
+    await _json(services_of(request).inbox.transfer(account, case_id, body.centre, body.counsellor, body.reason))
     return _api({"transferred": True})
 
 

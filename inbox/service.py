@@ -334,8 +334,11 @@ class Inbox:
         await self.desk.events.publish("case_updated", case.id, case.centre, urgent=case.urgent)
         return clean
 
-    async def transfer(self, account: Account, case_id: str, centre: str = "", counsellor: str = "") -> None:
-        """Move the case to another centre's queue, or give it to a named counsellor."""
+    async def transfer(
+        self, account: Account, case_id: str, centre: str = "", counsellor: str = "", reason: str = ""
+    ) -> None:
+        """Move the case to another centre's queue, or give it to a named counsellor; `reason` (staff's words,
+        never sent to the person) stays in the timeline."""
         case = await self._not_held_by_another(account, case_id)
         previous = case.centre
         if counsellor:
@@ -355,7 +358,8 @@ class Inbox:
             detail = f"centre {centre}"
         else:
             raise InboxError(422, "say which centre or counsellor", "transfer_where")
-        await self.desk.cases.add(case, "event", "transferred", by=account.username, to=detail)
+        why = {"why": reason.strip()} if reason.strip() else {}
+        await self.desk.cases.add(case, "event", "transferred", by=account.username, to=detail, **why)
         if counsellor:  # the person hears who has their case now, or where it went
             await self.desk.counsellor_took(case, target.name, target.centre)
         else:

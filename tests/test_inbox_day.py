@@ -244,3 +244,51 @@ def test_alerts_a_sound_and_a_notification(
     wait_until(lambda: "New message on your case" in notes(ana), 15, "no notification of the new message")
     assert ana.evaluate("window.__beeps") > beeps
     ana.context.close()
+
+
+def test_a_transfer_with_its_reason_and_a_case_of_another_centre(
+    stack: Stack, browser: Browser, crew: dict[str, str], redis_client: redis_sync.Redis
+) -> None:
+    ana = open_inbox(browser, stack, crew["ana"])
+    sender = f"web-{uuid.uuid4().hex[:10]}"
+    post(stack, sender, "vreau să vorbesc cu un om")
+    post(stack, sender, "sunt din Iași")
+    case_id = case_of(redis_client, sender)
+    ana.goto(f"{stack.gateway}/inbox#case/{case_id}")
+    ana.get_by_role("button", name="Claim").click()
+    expect(ana.locator("#owner")).to_have_text("You have this case.")
+
+    # A private note, then the composer is back to reply.
+    ana.locator("input[name=mode][value=note]").check()
+    ana.locator("#text").fill("lucrează acum la Bacău")
+    ana.get_by_role("button", name="Save note").click()
+    expect(ana.locator(".msg.note").last).to_contain_text("lucrează acum la Bacău", timeout=15_000)
+    expect(ana.locator("input[name=mode][value=reply]")).to_be_checked()
+    expect(ana.locator("#send")).to_have_text("Send")
+
+    # The transfer asks why and confirms; no refusal after one's own transfer.
+    ana.locator("#transfer-box summary").click()
+    ana.locator("#transfer-centre").select_option("bacau")
+    ana.locator("#transfer").get_by_role("button", name="Transfer").click()
+    assert redis_client.hget(f"hd:case:{case_id}", "centre") == b"iasi"  # the reason is required
+    ana.locator("#transfer-reason").fill("works in Bacău now")
+    ana.locator("#transfer").get_by_role("button", name="Transfer").click()
+    expect(ana.locator("#toast")).to_have_text("Transferred to Bacău.")
+    expect(ana.locator("#toast")).not_to_have_class("toast show bad")
+    expect(ana.locator("#case-pane")).to_be_hidden()
+    assert redis_client.hget(f"hd:case:{case_id}", "centre") == b"bacau"
+
+    dan = open_inbox(browser, stack, crew["dan"])
+    dan.goto(f"{stack.gateway}/inbox#case/{case_id}")
+    expect(dan.locator(".event").last).to_contain_text("works in Bacău now")
+
+    # Opened by link from another centre: no actions, a disabled composer saying why.
+    ana.goto(f"{stack.gateway}/inbox#case/{case_id}")
+    expect(ana.locator("#case-title")).to_have_text("Not your centre's case")
+    for name in ("#claim", "#transfer-box", "#close-box", "#handback", "#labels-form"):
+        expect(ana.locator(name)).to_be_hidden()
+    expect(ana.locator("#compose-blocked")).to_be_visible()
+    expect(ana.locator("#text")).to_be_disabled()
+    expect(ana.locator("#send")).to_be_disabled()
+    for page in (ana, dan):
+        page.context.close()

@@ -137,6 +137,7 @@ def test_a_case_from_arrival_to_hand_back(
     # Ana transfers it to Bacău: it arrives live in Dan's queue; Dan claims and closes it.
     ana.locator("#transfer-box summary").click()
     ana.locator("#transfer-centre").select_option("bacau")
+    ana.locator("#transfer-reason").fill("works near Bacău")
     ana.locator("#transfer").get_by_role("button", name="Transfer").click()
     dan.goto(f"{stack.gateway}/inbox")
     expect(dan.locator(f'.item[data-case="{case_id}"]')).to_be_visible(timeout=15_000)

@@ -240,6 +240,7 @@ function timelineEntry(entry) {
     let line = word("events", EVENT_KEYS[entry.text] || entry.text);
     if (entry.reason) line = `${line} (${word("reasons", entry.reason)})`;
     if (entry.by) line = t("timeline.by", { event: line, name: nameOf(entry.by) });
+    if (entry.why) line = t("timeline.why", { event: line, why: entry.why });
     const [kind, ...rest] = (entry.to || "").split(" ");
     let target = entry.centre ? centreName(entry.centre) : "";
     if (kind === "counsellor") target = nameOf(rest.join(" "));
@@ -267,17 +268,27 @@ function timelineEntry(entry) {
   );
 }
 
-async function openCase(id) {
+async function openCase(id, live = false) {
   state.current = id;
   let c;
   try {
     c = await api(`/inbox/api/cases/${encodeURIComponent(id)}`);
     if (state.current !== id) return;  // another case was opened meanwhile (j/k pressed quickly)
   } catch (error) {
+    if (live) {  // it left my sight (a transfer): back to the queue, silently
+      if (state.current === id) closeCase();
+      return;
+    }
     $("#case-pane").hidden = false;
     $("#case-title").textContent = error.status === 403 ? t("case.not_your_centre") : t("case.not_found");
     $("#case-facts").replaceChildren();
     $("#timeline").replaceChildren();
+    // Nothing this account may do here: no actions, a disabled composer saying why.
+    for (const sel of ["#claim", "#transfer-box", "#close-box", "#handback", "#labels-form", "#window"]) $(sel).hidden = true;
+    $("#owner").textContent = "";
+    $("#compose").hidden = false;
+    for (const field of $("#compose").querySelectorAll("textarea, select, button, input")) field.disabled = true;
+    $("#compose-blocked").hidden = error.status !== 403;
     document.body.classList.add("reading");
     toast(error.message, true);
     return;
@@ -285,6 +296,8 @@ async function openCase(id) {
   document.body.classList.add("reading");
   $("#case-pane").hidden = false;
   $("#case-pane").dataset.state = c.state;
+  $("#compose-blocked").hidden = true;
+  for (const field of $("#compose").querySelectorAll("textarea, select, input")) field.disabled = false;
   $("#case-pane").dataset.case = c.id;
   Object.assign(state.names, c.names || {});
   const reason = word("reasons", c.reason);
@@ -488,7 +501,7 @@ function listen() {
     if (event.type === "case_on_call") toast(t("queue.on_call"), true);
     const unreadBefore = (state.cases.find((c) => c.id === data.case) || {}).unread || 0;
     const onScreen = state.current === data.case && !document.hidden;
-    if (state.current === data.case) await openCase(data.case);  // first: what is on screen is read
+    if (state.current === data.case) await openCase(data.case, true);  // first: what is on screen is read
     await loadQueue();
     const c = state.cases.find((item) => item.id === data.case);
     if (event.type === "case_new") notify(data.urgent ? "urgent_case" : "new_case", c);
@@ -598,8 +611,17 @@ async function start() {
   });
   $("#transfer").addEventListener("submit", (e) => {
     e.preventDefault();
-    const body = { centre: $("#transfer-centre").value, counsellor: $("#transfer-counsellor").value };
-    act("transfer", body, t("actions.transferred")).then(() => { $("#transfer-box").open = false; });
+    const body = { centre: $("#transfer-centre").value, counsellor: $("#transfer-counsellor").value, reason: $("#transfer-reason").value.trim() };
+    const target = body.counsellor ? nameOf(body.counsellor) : centreName(body.centre);
+    // The case may now be out of this counsellor's sight: confirm and go back to the queue, do not reopen it.
+    api(`/inbox/api/cases/${encodeURIComponent(state.current)}/transfer`, body).then(async () => {
+      $("#transfer-box").open = false;
+      $("#transfer").reset();
+      toast(t("actions.transferred_to", { target }));
+      if (body.centre && body.centre !== state.caseData.centre && state.me.role !== "supervisor") closeCase();
+      else await openCase(state.current);
+      await loadQueue();
+    }).catch((error) => toast(error.message, true));
   });
   $("#labels-form").addEventListener("submit", (e) => {
     e.preventDefault();

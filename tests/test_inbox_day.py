@@ -292,3 +292,33 @@ def test_a_transfer_with_its_reason_and_a_case_of_another_centre(
     expect(ana.locator("#send")).to_be_disabled()
     for page in (ana, dan):
         page.context.close()
+
+
+def test_on_a_phone_every_control_is_44_px_and_the_reply_box_stays_on_screen(
+    stack: Stack, browser: Browser, crew: dict[str, str], redis_client: redis_sync.Redis
+) -> None:
+    sender = f"web-{uuid.uuid4().hex[:10]}"
+    post(stack, sender, "vreau să vorbesc cu un om")
+    post(stack, sender, "sunt din Iași")
+    case_id = case_of(redis_client, sender)
+    for n in range(12):  # a long conversation
+        post(stack, sender, f"mesajul {n}: am o problemă cu contractul de muncă și cu actele")
+    ana = open_inbox(browser, stack, crew["ana"], phone=True)
+    small = """() => [...document.querySelectorAll('button, input, select, textarea, summary')]
+      .filter((e) => e.offsetParent !== null && e.type !== 'hidden')
+      .map((e) => [e.id || e.name || e.textContent.trim(), e.getBoundingClientRect()])
+      .filter(([, r]) => r.width > 0 && (r.height < 44 || r.width < 44))
+      .map(([n, r]) => `${n} ${r.width}x${r.height}`)"""
+    assert ana.evaluate(small) == []
+    ana.locator(f'.item[data-case="{case_id}"] a').click()
+    ana.get_by_role("button", name="Claim").click()
+    expect(ana.locator("#owner")).to_have_text("You have this case.")
+    ana.locator("#transfer-box summary").click()
+    ana.locator("#close-box summary").click()
+    assert ana.evaluate(small) == []
+    box = ana.locator("#compose").bounding_box()
+    assert box and box["y"] >= 0 and box["y"] + box["height"] <= 844
+    ana.locator("#text").fill("Bună ziua")
+    expect(ana.locator("#send")).to_be_in_viewport()
+    ana.screenshot(path=str(SHOTS / "inbox-day-phone.png"))
+    ana.context.close()

@@ -504,7 +504,11 @@ def test_real_rasa_killed_mid_turn_then_restarted(system: System, model: Path) -
         traffic = Traffic(system.base, crowd, gap=0.3)
         r = system.redis.client()
         wait_until(lambda: traffic.accepted >= 4, 60, "the traffic did not start")
-        wait_until(lambda: sum(r.xlen(f"hd:in:{p}") for p in range(16)) > 0, 30, "no message waits for Rasa")
+        # A message is in its stream from its arrival until it is answered: look often enough to see one.
+        deadline = time.monotonic() + 30
+        while sum(r.xlen(f"hd:in:{p}") for p in range(16)) == 0:
+            assert time.monotonic() < deadline, "no message waits for Rasa"
+            time.sleep(0.01)
         system.stack.stop("rasa", kill=True)
         assert not traffic.finished()
         time.sleep(1)

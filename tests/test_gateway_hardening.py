@@ -195,6 +195,8 @@ def test_the_chat_page_runs_under_its_policy_in_chromium(gateway: LocalStack, br
     # notice, shown in a bubble with the page's own style.
     page.locator('.langs button[data-lang="it"][aria-pressed="true"]').wait_for(timeout=10_000)
     page.locator(".msg.bot").first.wait_for(timeout=15_000)
+    # The notice can come through the page's long poll before the post that stored the message returns.
+    page.locator(".msg.me:not(.waiting)").first.wait_for(timeout=15_000)
     assert (
         page.locator(".msg.me").first.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(31, 111, 235)"
     )

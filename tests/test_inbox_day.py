@@ -158,12 +158,13 @@ def test_a_case_driven_by_keyboard_only(
     ana.keyboard.press("/")
     expect(ana.locator("#search-q")).to_be_focused()
     ana.keyboard.press("Escape")
-    for _ in range(12):  # Tab to the Claim button, Enter
+    for _ in range(40):  # Tab to the Claim button, Enter
         ana.keyboard.press("Tab")
         if ana.evaluate("document.activeElement.id") == "claim":
             break
+    assert ana.evaluate("document.activeElement.id") == "claim", "Tab never reached the Claim button"
     ana.keyboard.press("Enter")
-    expect(ana.locator("#owner")).to_have_text("You have this case.")
+    expect(ana.locator("#owner")).to_have_text("You have this case.", timeout=15_000)
     ana.locator("body").press("n")
     expect(ana.locator("#text")).to_be_focused()
     expect(ana.locator("input[name=mode][value=note]")).to_be_checked()

@@ -124,6 +124,8 @@ def test_bad_input_is_refused_with_a_clear_message(stack: LocalStack) -> None:
     assert token
     ion.post("/campaigns/login", data={"csrf": token.group(1), "username": "ion", "password": PASSWORD})
     assert ion.get("/campaigns/api/campaigns").status_code == 403  # counsellors: not their page
+    refused = ion.get("/campaigns")  # the page says so in the account's language (Romanian by default)
+    assert refused.status_code == 403 and "pentru echipa de campanii" in refused.text
     # Campaign staff opening the inbox's cases: 403.
     inbox = httpx.Client(base_url=stack.gateway, timeout=20)
     token = re.search(r'name="csrf" value="([^"]+)"', inbox.get("/inbox/login").text)

@@ -31,6 +31,7 @@ from core.languages import LANGUAGES
 from gateway.services import Services
 from inbox.accounts import Account
 from inbox.deps import active_session
+from inbox.i18n import text
 from inbox.login import log_in
 from inbox.sessions import LOGIN_COOKIE, Session, same
 from knowledge.cards import COUNTRIES
@@ -147,7 +148,8 @@ async def page(request: Request) -> Response:
     if found is None:
         return RedirectResponse("/campaigns/login", 303)
     if found[0].role not in DRAFTERS:
-        return HTMLResponse("<!doctype html><title>Campaigns</title><p>Not for this account.</p>", 403)
+        words = html.escape(text(found[0].language, "login.drafters_only"))
+        return HTMLResponse(f"<!doctype html><title>Campaigns</title><p>{words}</p>", 403)
     return HTMLResponse((STATIC / "campaigns.html").read_text(encoding="utf-8"), headers=_HEADERS)
 
 

@@ -4,7 +4,8 @@ What goes: the gateway's conversation keys (`hd:conv:{conversation}` and its sub
 the web chat's message stream (`hd:web:out:{sender}`), the personal fields and timelines of the
 conversation's cases (open ones are closed with outcome "erased"), its entries in the old request log
 (`hd:handoff:requests`) and Rasa's tracker (`rasa:tracker:{conversation}` in database RASA_REDIS_DB;
-Rasa 3.6's RedisTrackerStore key is key_prefix + ":tracker:" + sender id), and whatever the layers above
+Rasa 3.6's RedisTrackerStore key is key_prefix + ":tracker:" + sender id, with the earlier turns moved out of
+it in `rasa:earlier:{conversation}` by rasa_server/tracker_store.py), and whatever the layers above
 register in `also_erase` (broadcasts: the subscription and the person's entries in campaigns' lists).
 Everything else expires after RETENTION_DAYS on its own.
 """
@@ -26,6 +27,7 @@ _LEGACY_REQUESTS = "hd:handoff:requests"
 
 log = logging.getLogger(__name__)
 RASA_TRACKER_PREFIX = "rasa:tracker:"
+RASA_EARLIER_PREFIX = "rasa:earlier:"
 
 
 class Eraser:
@@ -69,7 +71,7 @@ class Eraser:
         ]
         if stale:
             await self._redis.xdel(_LEGACY_REQUESTS, *stale)
-        await self._rasa.delete(RASA_TRACKER_PREFIX + conversation_id)
+        await self._rasa.delete(RASA_TRACKER_PREFIX + conversation_id, RASA_EARLIER_PREFIX + conversation_id)
         for erase in self.also_erase:
             await erase(conversation_id)
         log.info("erased a conversation's data on request (%d cases)", len(cases))

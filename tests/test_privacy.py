@@ -17,7 +17,7 @@ from tests.conftest import RASA_DB, Stack, post
 
 def erased_everything(redis_client: redis_sync.Redis, sender: str, case_id: str) -> None:
     rasa = redis_sync.Redis(port=TEST_REDIS_PORT, db=RASA_DB)
-    assert not rasa.exists(f"rasa:tracker:web:{sender}")
+    assert not rasa.exists(f"rasa:tracker:web:{sender}") and not rasa.exists(f"rasa:earlier:web:{sender}")
     assert not redis_client.exists(f"hd:conv:web:{sender}")
     assert not redis_client.exists(f"hd:handoff:transcript:web:{sender}")
     assert not redis_client.exists(f"hd:case:{case_id}:timeline")
@@ -89,3 +89,13 @@ def test_texts_and_user_ids_never_reach_the_log(stack: Stack, sender: str) -> No
     assert "case " in log  # the gateway does log (case ids, centres, reasons) ...
     for private in ("Zamfirescu", "0799123456", sender):  # ... but never what people wrote or who they are
         assert private not in log
+
+
+def test_delete_my_data_erases_the_turns_moved_out_of_rasas_live_record(stack: Stack, sender: str) -> None:
+    rasa = redis_sync.Redis(port=TEST_REDIS_PORT, db=RASA_DB)
+    for n in range(14):  # more turns than Rasa's live record keeps (rasa_server/tracker_store.py)
+        post(stack, sender, ("bună ziua", "mulțumesc")[n % 2])
+    assert rasa.exists(f"rasa:earlier:web:{sender}") and rasa.exists(f"rasa:tracker:web:{sender}")
+    post(stack, sender, "/delete_my_data")
+    post(stack, sender, "/confirm_delete")
+    assert not rasa.exists(f"rasa:earlier:web:{sender}") and not rasa.exists(f"rasa:tracker:web:{sender}")

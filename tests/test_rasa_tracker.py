@@ -2,19 +2,26 @@
 event of every turn stored once, in order, across a new session too; and the Rasa server really uses that
 store (a failed import would make Rasa fall back to memory: nothing in Redis, no shared trackers).
 
+The live record is bounded (at most TRIM_AT_TURNS user turns, the rest in `rasa:earlier:{id}`), and what the
+turns moved out of it decided is carried: a country said at the start still answers a question twenty turns
+later without asking for it again, as it does in a short conversation.
+
 Turn cost against conversation length is measured by bench/conversation_load.py, not here.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import httpx
 import redis as redis_sync
 
+from knowledge.render import country_question
 from ops.local_stack import TEST_REDIS_PORT
 from tests.conftest import RASA_DB, Stack
 
+TRIM_AT_TURNS = 10  # rasa_server/tracker_store.py (Python 3.10, Rasa's venv: not importable here)
 TEXTS = ("buna ziua", "lucrez in italia fara contract, ce risc?", "multumesc", "cum fac plangere?")
 
 
@@ -53,3 +60,28 @@ def test_every_turn_is_stored_once_in_order_across_sessions(stack: Stack) -> Non
     assert sum(1 for event in events if event["event"] == "session_started") == 2
     # The store Rasa uses is Redis (the linear subclass), not the in-memory fallback.
     assert redis_sync.Redis(port=TEST_REDIS_PORT, db=RASA_DB).exists(f"rasa:tracker:{sender}") == 1
+    live = json.loads(redis_sync.Redis(port=TEST_REDIS_PORT, db=RASA_DB).get(f"rasa:tracker:{sender}"))["events"]
+    assert 0 < sum(1 for event in live if event["event"] == "user") <= TRIM_AT_TURNS
+    assert redis_sync.Redis(port=TEST_REDIS_PORT, db=RASA_DB).llen(f"rasa:earlier:{sender}") >= 1
+
+
+def asks_for_the_country(answer: list[dict]) -> bool:
+    question = country_question("ro")
+    return any(message.get("text") == question["text"] for message in answer)
+
+
+def test_what_the_earlier_turns_decided_is_carried_past_the_cut(stack: Stack) -> None:
+    question = "ce acte imi trebuie pentru rezidenta?"
+    assert asks_for_the_country(turn(stack, f"tracker-{uuid.uuid4().hex[:8]}", question)), "no longer depends"
+
+    sender = f"tracker-{uuid.uuid4().hex[:8]}"
+    turn(stack, sender, "lucrez in italia si nu m-au platit de 2 luni")
+    for n in range(3 * TRIM_AT_TURNS):
+        turn(stack, sender, ("multumesc", "buna ziua")[n % 2])
+    live = json.loads(redis_sync.Redis(port=TEST_REDIS_PORT, db=RASA_DB).get(f"rasa:tracker:{sender}"))["events"]
+    carried = {
+        e["name"]: e["value"] for e in live if e["event"] == "slot" and (e.get("metadata") or {}).get("carried")
+    }
+    assert carried.get("country") == "it" and carried.get("language") == "ro"
+    answer = turn(stack, sender, question)
+    assert answer and not asks_for_the_country(answer)

@@ -7,17 +7,25 @@ once per request by `at_address` (inbox/deps.py, inbox/login.py) and read here, 
 (inbox/service.py, broadcasts/campaigns.py) need not pass it; entries made outside a request (the campaign
 scheduler) have none.
 
-Owns the Redis key `hd:inbox:audit` (a stream); entries older than INBOX_AUDIT_DAYS are trimmed.
+Owns the Redis key `hd:inbox:audit` (a stream); entries older than INBOX_AUDIT_DAYS are trimmed. The
+supervisors' audit view reads it a page at a time (`page`), filtered by action, account or case.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from contextvars import ContextVar
+from typing import Any
 
 from redis.asyncio import Redis
 
 STREAM = "hd:inbox:audit"
+PAGE_SIZE = 50
+SCAN_LIMIT = 20_000  # a filtered page reads at most this many entries of the stream
+_PHONE = re.compile(r"\+?\d[\d\s().-]{5,}\d")  # a number someone typed as a user name is never shown
+_FILTERS = ("action", "actor", "case")
+_STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
 _ADDRESS: ContextVar[str] = ContextVar("audit_address", default="")
 
 
@@ -70,3 +78,60 @@ class Audit:
         if case_id is not None:
             out = [e for e in out if e.get("case") == case_id][:count]
         return out
+
+    async def page(
+        self,
+        *,
+        action: str = "",
+        actor: str = "",
+        case_id: str = "",
+        before: str = "",
+        limit: int = PAGE_SIZE,
+    ) -> dict[str, Any]:
+        """One page of the log, newest first: entries older than the entry id `before` (the previous page's
+        `next`) matching every filter given; `next` is None on the last page. The detail is shown with anything
+        like a phone number as `•••` (it never holds message text)."""
+        if before and not _valid_id(before):
+            return {"entries": [], "next": None}
+        end = f"({before}" if before else "+"
+        found: list[dict[str, str]] = []
+        scanned = 0
+        last = ""
+        while len(found) < limit and scanned < SCAN_LIMIT:
+            rows = await self._redis.xrevrange(STREAM, max=end, min="-", count=500)
+            for raw_id, fields in rows:
+                scanned += 1
+                last = raw_id.decode()
+                entry = {k.decode(): v.decode() for k, v in fields.items()}
+                wanted = (action, actor, case_id)
+                if all(not want or entry.get(key) == want for want, key in zip(wanted, _FILTERS, strict=True)):
+                    found.append(_shown(last, entry))
+                    if len(found) >= limit:
+                        break
+            if len(rows) < 500:
+                break
+            end = f"({last}"
+        older = bool(last) and bool(await self._redis.xrevrange(STREAM, max=f"({last}", count=1))
+        next_id = last if older and (len(found) >= limit or scanned >= SCAN_LIMIT) else None
+        return {"entries": found, "next": next_id}
+
+
+def _valid_id(entry_id: str) -> bool:
+    """A stream id Redis takes as the exclusive end of a range (two numbers under 2^64, not 0-0)."""
+    if not _STREAM_ID.match(entry_id):
+        return False
+    ms, seq = (int(part) for part in entry_id.split("-"))
+    return ms < 2**64 and seq < 2**64 and (ms, seq) != (0, 0)
+
+
+def _shown(entry_id: str, entry: dict[str, str]) -> dict[str, str]:
+    """An entry as the audit view shows it: who, what, which case, when, the detail (numbers hidden), address."""
+    return {
+        "id": entry_id,
+        "at": entry.get("at", ""),
+        "actor": _PHONE.sub("•••", entry.get("actor", "")),
+        "action": entry.get("action", ""),
+        "case": entry.get("case", ""),
+        "detail": _PHONE.sub("•••", entry.get("detail", "")),
+        "address": entry.get("address", ""),
+    }

@@ -37,6 +37,7 @@ from pydantic import BaseModel, Field
 
 from core.api_errors import STORE, DetailOut, InvalidOut, RefusalOut, responses
 from inbox.accounts import ROLES, AccountError
+from inbox.audit import PAGE_SIZE
 from inbox.deps import (
     AdminChanger,
     AdminReader,
@@ -208,11 +209,16 @@ async def inbox_page(request: Request) -> Response:
 @router.get("/knowledge", include_in_schema=False)
 async def knowledge_review(request: Request) -> Response:
     """Every answer of the assistant side by side in ro/it/es with sources and dates, for staff (logged in)."""
-    if await session_of(request) is None:
+    found = await session_of(request)
+    if found is None:
         return RedirectResponse("/inbox/login", 303)
-    # The page is one self-contained file: its style is inline, and it has no script at all.
+    # The page is one self-contained file: its style is inline, and it has no script at all. Its own words are in
+    # the account's language (Romanian unless it chose another), the answers in all three.
+    texts = locale(found[0].language)
+    words = {**texts["knowledge"], "lang": pick(found[0].language)}
+    words |= {"languages": texts["languages"], "countries": texts["countries"]}
     headers = {**_SECURITY_HEADERS, "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
-    return HTMLResponse(review_page(knowledge()), headers=headers)
+    return HTMLResponse(review_page(knowledge(), words), headers=headers)
 
 
 @router.get("/assets/{name}", include_in_schema=False)
@@ -407,17 +413,48 @@ async def canned(account: CaseReader, language: str = Query(default="ro", patter
 
 
 @router.get("/api/figures", responses=responses({403: RefusalOut, 422: InvalidOut}))
-async def figures(request: Request, account: Reader, days: int = Query(default=30, ge=1, le=365)) -> JSONResponse:
-    """Supervisors: waiting cases, times to first response and to close, per centre, language and topic."""
-    return _api(await _json(services_of(request).inbox.figures(account, days)))
+async def figures(
+    request: Request,
+    account: Reader,
+    days: int = Query(default=30, ge=1, le=365),
+    since: int | None = Query(default=None, ge=0, le=4_102_444_800),
+) -> JSONResponse:
+    """Supervisors: waiting cases, times to first response and to close, per centre, language and topic; of the
+    last `days` days, or since `since` (Unix seconds; the page's "today" is the browser's midnight)."""
+    return _api(await _json(services_of(request).inbox.figures(account, days, since)))
 
 
 @router.get("/api/audit", responses=responses({403: DetailOut, 422: InvalidOut}))
 async def audit(
-    request: Request, account: AuditReader, case: str | None = Query(default=None, max_length=40)
+    request: Request,
+    account: AuditReader,
+    *,
+    case: str = Query(default="", max_length=40),
+    action: str = Query(default="", max_length=40),
+    actor: str = Query(default="", max_length=40),
+    before: str = Query(default="", max_length=45),
+    limit: int = Query(default=PAGE_SIZE, ge=1, le=200),
 ) -> JSONResponse:
-    """Supervisors and admins: the audit log (newest first), of one case if given."""
-    return _api({"entries": await services_of(request).audit.entries(case)})
+    """Supervisors and admins: the audit log, newest first, a page at a time (`before` = the last page's
+    `next`), filtered by action, account (`actor`) and case; never message text or a phone number."""
+    services = services_of(request)
+    found = await services.audit.page(action=action, actor=actor, case_id=case, before=before, limit=limit)
+    return _api({**found, "names": await services.accounts.names()})
+
+
+@router.post("/api/presence/leave", responses=responses({403: DetailOut}))
+async def leave(request: Request, account: CaseReader) -> JSONResponse:
+    """The page is closing (navigator.sendBeacon on pagehide): off duty at once. A beacon cannot send headers,
+    so the CSRF token comes in the form body (`csrf=`) or the header."""
+    found = await session_of(request)
+    assert found
+    sent = request.headers.get("x-csrf-token", "")
+    if not sent:
+        sent = parse_qs((await request.body())[:1024].decode(errors="replace")).get("csrf", [""])[0]
+    if not same(sent, found[1].csrf):
+        raise HTTPException(403, "missing or wrong CSRF token")
+    await services_of(request).inbox.presence.leave(account.username)
+    return _api({"on_duty": False})
 
 
 @router.get(

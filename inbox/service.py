@@ -25,6 +25,9 @@ MAX_REPLY_CHARS = 4000
 MAX_LABELS = 10
 SEARCH_DAYS = 7  # the search covers open cases and the cases opened in the last week
 SEARCH_RESULTS = 50
+EARLIER_CASES = 20  # the case view lists at most this many earlier cases of the same person
+# Channels whose user ids name the same person: a phone number on WhatsApp is the same number on SMS.
+LINKED_CHANNELS = {"whatsapp": ("sms",), "sms": ("whatsapp",)}
 
 
 class InboxError(Exception):
@@ -198,6 +201,26 @@ class Inbox:
             "timeline": timeline,
             "mine": holder == account.username,
             "names": await self.accounts.names(),
+            "urgent_message": urgent_message(case, timeline),
+            **await self._earlier(account, case),
+        }
+
+    async def _earlier(self, account: Account, case: Case) -> dict[str, Any]:
+        """The person's other cases (this conversation, and the same number on a linked channel), newest first:
+        those the account may open as short cards, and how many more belong to centres it may not see."""
+        if case.user_id == "erased":
+            return {"earlier": [], "earlier_elsewhere": 0}
+        conversations = [case.conversation_id]
+        conversations += [f"{other}:{case.user_id}" for other in LINKED_CHANNELS.get(case.channel, ())]
+        found: list[Case] = []
+        for conversation in conversations:
+            found += await self.desk.cases.of_conversation(conversation)
+        others = sorted((c for c in found if c.id != case.id), key=lambda c: -c.created_at)
+        visible = [c for c in others if account.may_see_centre(c.centre)][:EARLIER_CASES]
+        cards = [{**self._summary(c), "closed_at": c.closed_at, "outcome": c.outcome} for c in visible]
+        return {
+            "earlier": cards,
+            "earlier_elsewhere": sum(1 for c in others if not account.may_see_centre(c.centre)),
         }
 
     async def _window_open(self, case: Case) -> bool | None:
@@ -384,11 +407,13 @@ class Inbox:
 
     # Figures -----------------------------------------------------------------------------------------------
 
-    async def figures(self, account: Account, days: int = 30) -> dict[str, Any]:
-        """For supervisors: cases waiting, time to first response and to close, per centre, language, topic."""
+    async def figures(self, account: Account, days: int = 30, since: float | None = None) -> dict[str, Any]:
+        """For supervisors: cases waiting, time to first response and to close, per centre, language, topic; of
+        the cases opened in the last `days` days, or since `since` (Unix seconds: the page's "today")."""
         if account.role != "supervisor":
             raise InboxError(403, "figures are for supervisors", "figures_supervisors")
-        cases = await self.desk.cases.recent(time.time() - days * 24 * 3600)
+        start = since if since is not None else time.time() - days * 24 * 3600
+        cases = await self.desk.cases.recent(start)
 
         def group(key: str) -> dict[str, dict[str, Any]]:
             out: dict[str, list[Case]] = {}
@@ -407,12 +432,28 @@ class Inbox:
                 on_duty.setdefault(person.centre or "all centres", []).append(person.name)
         return {
             "days": days,
+            "since": start,
             "on_duty": on_duty,
             "total": _figures(cases),
             "by_centre": group("centre"),
             "by_language": group("language"),
             "by_topic": {name: _figures(items) for name, items in sorted(topics.items())},
         }
+
+
+def urgent_message(case: Case, timeline: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The person's message that made the case urgent: the last one before the case was made urgent (the
+    `urgent` event) or, for a case urgent from the start, before it opened; None for a case that is not urgent."""
+    if not case.urgent:
+        return None
+    marks = [i for i, e in enumerate(timeline) if e.get("kind") == "event" and e.get("text") == "urgent"]
+    marks = marks or [i for i, e in enumerate(timeline) if e.get("kind") == "event" and e.get("text") == "opened"]
+    if not marks:
+        return None
+    before = [e for e in timeline[: marks[0]] if e.get("kind") == "user"]
+    if not before:
+        return None
+    return {"text": str(before[-1].get("text", "")), "at": before[-1].get("at")}
 
 
 def _median(values: list[float]) -> float | None:

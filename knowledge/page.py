@@ -2,7 +2,9 @@
 variants, official sources, the date it was checked and the reviewers' notes.
 
 `python -m knowledge page [--out results/knowledge.html]` (or `make knowledge`) writes it as one
-self-contained HTML file that counsellors can open in any browser and print.
+self-contained HTML file that counsellors can open in any browser and print. The page's own words (headings,
+labels) are Romanian unless the caller gives others: the inbox's `/inbox/knowledge` passes those of the
+account's language (the `knowledge` texts of inbox/locales/); the answers themselves are always in all three.
 """
 
 from __future__ import annotations
@@ -11,18 +13,34 @@ import argparse
 import datetime as dt
 import html
 from pathlib import Path
+from typing import Any
 
 from core.languages import LANGUAGES
 from knowledge.cards import ANY, Card, Knowledge, load
 from knowledge.render import country_name
 from knowledge.stale import DEFAULT_MAX_AGE_DAYS, report
 
-LANGUAGE_NAMES = {"ro": "Română", "it": "Italiano", "es": "Español"}
-TOPIC_NAMES = {
-    "rights": "Drepturi / Diritti / Derechos",
-    "mobility": "Mobilitate legală / Mobilità legale / Movilidad legal",
-    "trafficking": "Trafic și exploatare / Tratta e sfruttamento / Trata y explotación",
-    "return": "Întoarcere / Ritorno / Retorno",
+TOPICS = ("rights", "mobility", "trafficking", "return")
+# The page's words in Romanian (the default); the inbox gives those of the account's language, the same keys.
+WORDS: dict[str, Any] = {
+    "lang": "ro",
+    "title": "Răspunsurile asistentului",
+    "heading": "Răspunsurile asistentului, în cele trei limbi",
+    "meta": "{count} carduri, generat la {date} din knowledge/content/*.yml",
+    "sources": "surse · vezi și",
+    "all_countries": "toate țările",
+    "checked": "verificat la {date}",
+    "by_country": "depinde de țară",
+    "counsellor": "consilier",
+    "only_more": "doar prin «mai mult»",
+    "topics": {
+        "rights": "Drepturi la muncă",
+        "mobility": "Muncă legală în străinătate",
+        "trafficking": "Trafic și exploatare",
+        "return": "Întoarcere acasă",
+    },
+    "languages": {"ro": "română", "it": "italiană", "es": "spaniolă"},
+    "countries": {},
 }
 STYLE = """
 body{font:15px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1400px;padding:1rem;color:#1b1b1b}
@@ -39,52 +57,60 @@ def _e(text: object) -> str:
     return html.escape(str(text))
 
 
-def _variant_name(key: str) -> str:
-    return "toate / tutti / todos" if key == ANY else country_name(key, "ro")
+def _variant_name(key: str, words: dict[str, Any]) -> str:
+    if key == ANY:
+        return str(words["all_countries"])
+    return str(words.get("countries", {}).get(key) or country_name(key, "ro"))
 
 
-def _card(card: Card, cards: Knowledge) -> str:
+def _card(card: Card, cards: Knowledge, words: dict[str, Any]) -> str:
     rows = []
     for key, variant in card.variants.items():
         texts = "".join(f"<td>{_e(variant.text[lang])}</td>" for lang in LANGUAGES)
         sources = " ".join(f'<a href="{_e(s)}">{_e(s)}</a>' for s in variant.sources)
         more = ", ".join(_e(cards[m].title["ro"]) for m in variant.more) or "–"
         rows.append(
-            f'<tr><td class="k">{_e(_variant_name(key))}</td>{texts}</tr>'
-            f'<tr><td class="k">surse · more</td><td colspan="3">{sources} · {more}</td></tr>'
+            f'<tr><td class="k">{_e(_variant_name(key, words))}</td>{texts}</tr>'
+            f'<tr><td class="k">{_e(words["sources"])}</td><td colspan="3">{sources} · {more}</td></tr>'
         )
     flags = [
-        "depinde de țară" if card.by_country else "",
-        "consilier" if card.counsellor else "",
-        "doar prin «more»" if not card.asked else "",
+        words["by_country"] if card.by_country else "",
+        words["counsellor"] if card.counsellor else "",
+        words["only_more"] if not card.asked else "",
     ]
     note = f'<p class="note">{_e(card.note)}</p>' if card.note else ""
-    heads = "".join(f"<th>{LANGUAGE_NAMES[lang]}: {_e(card.title[lang])}</th>" for lang in LANGUAGES)
+    heads = "".join(
+        f'<th lang="{lang}">{_e(words["languages"].get(lang, lang))}: {_e(card.title[lang])}</th>'
+        for lang in LANGUAGES
+    )
+    checked = words["checked"].format(date=card.checked.isoformat())
     return (
         f'<h3 id="{_e(card.id)}">{_e(card.title["ro"])} <small>({_e(card.id)})</small></h3>'
-        f'<p class="meta">verificat {card.checked.isoformat()} {" · ".join(f for f in flags if f)}</p>{note}'
+        f'<p class="meta">{_e(checked)} {_e(" · ".join(f for f in flags if f))}</p>{note}'
         f'<table><tr><th class="k"></th>{heads}</tr>{"".join(rows)}</table>'
     )
 
 
-def _section(topic: str, cards: Knowledge) -> str:
-    cards_html = "".join(_card(c, cards) for c in cards.by_topic(topic))
-    return f'<h2 id="t-{_e(topic)}">{_e(TOPIC_NAMES.get(topic, topic))}</h2>{cards_html}'
+def _section(topic: str, cards: Knowledge, words: dict[str, Any]) -> str:
+    cards_html = "".join(_card(c, cards, words) for c in cards.by_topic(topic))
+    return f'<h2 id="t-{_e(topic)}">{_e(words["topics"].get(topic, topic))}</h2>{cards_html}'
 
 
-def page(cards: Knowledge) -> str:
-    """The whole review page as HTML."""
+def page(cards: Knowledge, words: dict[str, Any] | None = None) -> str:
+    """The whole review page as HTML, its own words from `words` (Romanian when not given)."""
+    words = {**WORDS, **(words or {})}
     present = {c.topic for c in cards.cards.values()}
-    topics = [t for t in TOPIC_NAMES if t in present] + sorted(present - set(TOPIC_NAMES))
-    nav = "".join(f'<a href="#t-{_e(t)}">{_e(TOPIC_NAMES.get(t, t))}</a>' for t in topics)
-    sections = "".join(_section(t, cards) for t in topics)
+    topics = [t for t in TOPICS if t in present] + sorted(present - set(TOPICS))
+    nav = "".join(f'<a href="#t-{_e(t)}">{_e(words["topics"].get(t, t))}</a>' for t in topics)
+    sections = "".join(_section(t, cards, words) for t in topics)
     today = dt.date.today().isoformat()
+    meta = words["meta"].format(count=len(cards.cards), date=today)
     return (
-        '<!doctype html><html lang="ro"><head><meta charset="utf-8">'
+        f'<!doctype html><html lang="{_e(words["lang"])}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        f"<title>Knowledge review</title><style>{STYLE}</style></head><body>"
-        f"<h1>Răspunsurile asistentului · Le risposte dell'assistente · Las respuestas del asistente</h1>"
-        f'<p class="meta">{len(cards.cards)} carduri, generat {today} din knowledge/content/*.yml</p>'
+        f"<title>{_e(words['title'])}</title><style>{STYLE}</style></head><body>"
+        f"<h1>{_e(words['heading'])}</h1>"
+        f'<p class="meta">{_e(meta)}</p>'
         f"<nav>{nav}</nav>{sections}</body></html>"
     )
 

@@ -209,9 +209,12 @@ async function loadQueue() {
   if (data.sla_minutes) state.sla = data.sla_minutes;
   Object.assign(state.names, data.names || {});
   drawQueue();
-  if (data.overflow) {
-    $("#overflow-box").hidden = data.overflow.length === 0;
+  if (data.overflow) {  // supervisors: the cases nobody claimed in time come first, above the queue
+    $("#overflow-box").hidden = false;
     $("#overflow").replaceChildren(...data.overflow.map(caseItem));
+    $("#overflow-empty").hidden = data.overflow.length > 0;
+    $("#overflow-count").hidden = data.overflow.length === 0;
+    $("#overflow-count").textContent = t("queue.overflow_count", { count: data.overflow.length });
   }
   const waiting = data.cases.filter((c) => c.state === "waiting").length;
   const urgent = data.cases.filter((c) => c.urgent && c.state === "waiting");
@@ -330,6 +333,8 @@ async function openCase(id, live = false) {
   $("#send").disabled = !c.mine && $("input[name=mode]:checked").value === "reply";
   $("#timeline").replaceChildren(...c.timeline.map(timelineEntry));
   $("#timeline").scrollTop = $("#timeline").scrollHeight;
+  drawPinned(c.urgent_message);
+  drawEarlier(c);
   // A live refresh does not overwrite labels being typed.
   if (document.activeElement !== $("#labels") || $("#labels").dataset.case !== c.id) $("#labels").value = c.labels.join(", ");
   $("#labels").dataset.case = c.id;
@@ -337,6 +342,31 @@ async function openCase(id, live = false) {
   await loadCanned(c.language);
   await loadCounsellors(c.centre);
   for (const item of document.querySelectorAll(".item")) item.classList.toggle("selected", item.dataset.case === id);
+}
+
+// The person's message that made the case urgent, pinned above the conversation.
+function drawPinned(message) {
+  $("#pinned").hidden = !message;
+  if (!message) return;
+  $("#pinned-text").textContent = personText(message.text);
+  $("#pinned-at").textContent = message.at ? clock(message.at) : "";
+  if (message.at) $("#pinned-at").setAttribute("datetime", new Date(message.at * 1000).toISOString());
+}
+
+// The person's earlier cases (this conversation, and the same number on a linked channel): those of the
+// centres this account may see, as links; how many more are elsewhere.
+function drawEarlier(c) {
+  const earlier = c.earlier || [];
+  const items = earlier.map((e) => {
+    const state = e.state === "closed" ? t("case.closed_with", { outcome: word("outcomes", e.outcome) }) : t("case.earlier_open");
+    const line = t("case.earlier_line", { date: clock(e.created_at), reason: word("reasons", e.reason), centre: e.centre_name, state });
+    return el("li", { "data-case": e.id }, el("a", { href: `#case/${e.id}`, text: line }), e.topic ? el("span", { class: "meta", text: ` · ${topicOf(e)}` }) : null);
+  });
+  $("#earlier").replaceChildren(...items);
+  $("#earlier-count").textContent = String(earlier.length + (c.earlier_elsewhere || 0));
+  $("#earlier-none").hidden = earlier.length > 0 || c.earlier_elsewhere > 0;
+  $("#earlier-elsewhere").hidden = !c.earlier_elsewhere;
+  $("#earlier-elsewhere").textContent = c.earlier_elsewhere ? t("case.earlier_elsewhere", { count: c.earlier_elsewhere }) : "";
 }
 
 async function loadCanned(language) {
@@ -400,8 +430,18 @@ function figureTable(title, rows) {
   return el("section", {}, el("h3", { text: title }), el("table", { class: "table" }, el("thead", {}, head), el("tbody", {}, ...body)));
 }
 
+// The period of the figures: today (since the browser's midnight) or the last 7, 30 or 90 days.
+function figuresQuery() {
+  const period = $("#figures-period").value;
+  if (period !== "today") return `days=${encodeURIComponent(period)}`;
+  const midnight = new Date();
+  midnight.setHours(0, 0, 0, 0);
+  return `since=${Math.floor(midnight.getTime() / 1000)}`;
+}
+
 async function loadFigures() {
-  const f = await api("/inbox/api/figures?days=30");
+  const f = await api(`/inbox/api/figures?${figuresQuery()}`);
+  $("#figures-shown").textContent = t("figures.shown", { period: t(`figures.periods.${$("#figures-period").value}`) });
   const names = Object.fromEntries(state.centres.map((c) => [c.id, c.name]));
   const relabel = (rows, label) => Object.fromEntries(Object.entries(rows).map(([k, v]) => [k === "-" ? t("figures.unknown") : label(k), v]));
   const byCentre = relabel(f.by_centre, (k) => names[k] || k);
@@ -444,12 +484,69 @@ async function loadAccounts() {
   $("#centres").replaceChildren(el("ul", {}, ...centres));
 }
 
+// The audit log (supervisors): filtered by action, account and case, a page at a time, newest first.
+const audit = { pages: [""], filled: false };
+
+function auditFilters() {
+  audit.filled = false;  // the accounts' "any" in the page's language again
+  const actions = Object.keys(words.texts.audit.actions);
+  const chosen = $("#audit-action").value;
+  $("#audit-action").replaceChildren(el("option", { value: "", text: t("audit.any") }),
+    ...actions.map((a) => el("option", { value: a, text: t(`audit.actions.${a}`) })));
+  $("#audit-action").value = chosen;
+}
+
+function auditDetail(entry) {
+  const [kind, ...rest] = entry.detail.split(" ");
+  if (entry.action === "transfer" && kind === "centre") return t("timeline.to", { event: "", target: centreName(rest.join(" ")) }).trim();
+  if (entry.action === "transfer" && kind === "counsellor") return t("timeline.to", { event: "", target: nameOf(rest.join(" ")) }).trim();
+  if (["close", "hand_back"].includes(entry.action)) return word("outcomes", entry.detail);
+  if (entry.action === "language") return word("languages", entry.detail);
+  return entry.detail;
+}
+
+async function loadAudit(page = 0) {
+  const params = new URLSearchParams();
+  for (const [name, sel] of [["action", "#audit-action"], ["actor", "#audit-actor"], ["case", "#audit-case"]]) {
+    const value = $(sel).value.trim();
+    if (value) params.set(name, value);
+  }
+  if (audit.pages[page]) params.set("before", audit.pages[page]);
+  const asked = (audit.asked = (audit.asked || 0) + 1);
+  const data = await api(`/inbox/api/audit?${params}`);
+  if (asked !== audit.asked) return;  // a newer filter or page was asked for meanwhile
+  Object.assign(state.names, data.names || {});
+  if (!audit.filled) {  // the accounts to filter by: everyone the log may name
+    const chosen = $("#audit-actor").value;
+    const people = Object.entries(state.names).sort((a, b) => a[1].localeCompare(b[1]));
+    $("#audit-actor").replaceChildren(el("option", { value: "", text: t("audit.any") }),
+      ...people.map(([username, name]) => el("option", { value: username, text: name === username ? name : `${name} (${username})` })));
+    $("#audit-actor").value = chosen;
+    audit.filled = true;
+  }
+  audit.page = page;
+  audit.pages[page + 1] = data.next || "";
+  const rows = data.entries.map((entry) => el("tr", { "data-action": entry.action },
+    el("td", {}, el("time", { datetime: new Date(Number(entry.at) * 1000).toISOString(), text: clock(Number(entry.at)) })),
+    el("td", { text: nameOf(entry.actor) }),
+    el("td", { text: lookup(`audit.actions.${entry.action}`) ?? entry.action }),
+    el("td", {}, entry.case ? el("a", { href: `#case/${entry.case}`, class: "audit-case", text: entry.case }) : ""),
+    el("td", { text: auditDetail(entry) }),
+    el("td", { text: entry.address })));
+  $("#audit tbody").replaceChildren(...rows);
+  $("#audit-empty").hidden = rows.length > 0;
+  $("#audit-older").disabled = !data.next;
+  $("#audit-newest").disabled = page === 0;
+  $("#audit-page").textContent = t("audit.page", { page: page + 1 });
+}
+
 function show(view) {
-  for (const name of ["queue", "figures", "accounts"]) {
+  for (const name of ["queue", "figures", "audit", "accounts"]) {
     $(`#view-${name}`).hidden = name !== view;
     document.querySelector(`.tab[data-view=${name}]`).setAttribute("aria-current", name === view ? "page" : "false");
   }
   if (view === "figures") loadFigures().catch((e) => toast(e.message, true));
+  if (view === "audit") { auditFilters(); loadAudit(audit.page || 0).catch((e) => toast(e.message, true)); }
   if (view === "accounts") loadAccounts().catch((e) => toast(e.message, true));
 }
 
@@ -569,6 +666,16 @@ async function start() {
   for (const tab of document.querySelectorAll(".tab")) tab.addEventListener("click", () => show(tab.dataset.view));
   const supervisor = state.me.role === "supervisor";
   document.querySelector(".tab[data-view=figures]").hidden = !supervisor;
+  document.querySelector(".tab[data-view=audit]").hidden = !supervisor;
+  $("#figures-period").addEventListener("change", () => loadFigures().catch((e) => toast(e.message, true)));
+  $("#audit-filter").addEventListener("submit", (e) => { e.preventDefault(); audit.pages = [""]; loadAudit(0).catch((error) => toast(error.message, true)); });
+  $("#audit-reset").addEventListener("click", () => {
+    $("#audit-filter").reset();
+    audit.pages = [""];
+    loadAudit(0).catch((error) => toast(error.message, true));
+  });
+  $("#audit-older").addEventListener("click", () => loadAudit(audit.page + 1).catch((e) => toast(e.message, true)));
+  $("#audit-newest").addEventListener("click", () => loadAudit(0).catch((e) => toast(e.message, true)));
   document.querySelector(".tab[data-view=accounts]").hidden = state.me.role !== "admin";
   if (supervisor) {
     $("#centre-filter").hidden = false;
@@ -658,6 +765,10 @@ async function start() {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) $("#compose").requestSubmit();
   });
   window.addEventListener("hashchange", route);
+  // Closing the tab takes its owner off duty at once (the event stream's heartbeat would take up to 30 s).
+  window.addEventListener("pagehide", () => {
+    navigator.sendBeacon("/inbox/api/presence/leave", new URLSearchParams({ csrf: state.csrf }));
+  });
   alertsButton();
   await loadQueue();
   await route();
@@ -669,6 +780,7 @@ async function start() {
 async function route() {
   const match = location.hash.match(/^#case\/([A-Za-z0-9]+)$/);
   if (match) {
+    if ($("#view-queue").hidden) show("queue");  // a case link of the audit log
     const before = document.activeElement;
     await openCase(match[1]);
     // The keyboard and the screen reader land in the case, unless the focus moved elsewhere meanwhile.

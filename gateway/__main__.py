@@ -12,6 +12,7 @@ import signal
 import sys
 
 import uvicorn
+import uvloop
 
 from core.settings import get_settings
 from gateway.services import Services
@@ -88,7 +89,7 @@ def main() -> None:
     elif args.command == "register":
         sys.exit(asyncio.run(_register()))
     else:
-        asyncio.run(_run_worker())
+        uvloop.run(_run_worker())  # the event loop uvicorn uses for `serve`
 
 
 if __name__ == "__main__":

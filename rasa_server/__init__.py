@@ -1,10 +1,12 @@
 """Code the Rasa server loads (named in endpoints.yml): Python 3.10, imports Rasa only.
 
-Importing the package (Rasa does, to build the tracker store endpoints.yml names, before it serves a turn)
-also makes Rasa's remote actions validate the action server's answers with a validator built once
-(rasa_server/action_results.py).
+Importing the package (Rasa does, to build the tracker store endpoints.yml names, before it loads the model or
+serves a turn) also makes Rasa validate the action server's answers with a validator built once
+(rasa_server/action_results.py) and keep the intent classifier's weights in the order its product needs
+(rasa_server/nlu_weights.py).
 """
 
-from rasa_server import action_results
+from rasa_server import action_results, nlu_weights
 
 action_results.install()
+nlu_weights.install()

@@ -144,9 +144,9 @@ def open_page(browser: Browser, stack: LocalStack, username: str, phone: bool = 
         context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.goto(f"{stack.gateway}/campaigns")
-    page.get_by_label("Utilizator · Username").fill(username)
-    page.get_by_label("Parolă · Password").fill(PASSWORD)
-    page.get_by_role("button", name="Intră · Log in").click()
+    page.get_by_label("Utilizator").fill(username)  # the login page is Romanian by default
+    page.get_by_label("Parolă").fill(PASSWORD)
+    page.get_by_role("button", name="Intră").click()
     expect(page.locator("#who")).to_contain_text(username.title())
     return page
 
@@ -175,22 +175,22 @@ def test_draft_approve_send_progress_report_and_a_reply_in_chromium(
     expect(ana.locator("#counts")).to_contain_text("3 persoane")
     expect(ana.locator('.phone[data-channel="telegram"]')).to_contain_text("cod LUNA")
     ana.get_by_role("button", name="Salvează ciorna").click()
-    expect(ana.locator("#state")).to_have_text("draft")
+    expect(ana.locator("#state")).to_have_text("ciornă")  # state "draft", in Romanian
     expect(ana.locator("#approve")).to_be_disabled()  # the drafter cannot approve
     ana.screenshot(path=str(SHOTS / "campaigns-draft.png"), full_page=True)
 
     maria = open_page(browser, stack, "maria")
     maria.locator("#list li").first.click()
     maria.get_by_role("button", name="Aprobă").click()
-    expect(maria.locator("#state")).to_have_text("approved")
+    expect(maria.locator("#state")).to_have_text("aprobată")  # state "approved", in Romanian
 
     ana.reload()
     expect(ana.locator("#who")).to_contain_text("Ana")
     ana.locator("#list li").first.click()
-    expect(ana.locator("#state")).to_have_text("approved")
+    expect(ana.locator("#state")).to_have_text("aprobată")  # state "approved", in Romanian
     ana.get_by_role("button", name="Trimite acum").click()
     expect(ana.locator('#table tr[data-channel="telegram"] td').nth(2)).to_have_text("3", timeout=30_000)
-    expect(ana.locator("#state")).to_have_text("done", timeout=30_000)
+    expect(ana.locator("#state")).to_have_attribute("data-state", "done", timeout=30_000)
     ana.screenshot(path=str(SHOTS / "campaigns-report.png"), full_page=True)
     assert ana.locator("#csv").get_attribute("href", timeout=5000).endswith(".csv")
 

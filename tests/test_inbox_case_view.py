@@ -11,10 +11,10 @@ import redis as redis_sync
 from playwright.sync_api import Browser, Page, expect
 
 from inbox.i18n import text
-from tests.conftest import SHOTS, Stack, post, wait_until
+from tests.conftest import Stack, post, wait_until
 from tests.test_inbox_page import case_of, choose_language
 from tests.test_inbox_security import add_user
-from tests.test_inbox_supervisors import LAYOUTS, layout_id, log_in
+from tests.test_inbox_supervisors import LAYOUTS, layout_id, log_in, shot
 
 pytestmark = pytest.mark.browser
 URGENT = "patronul mi-a luat pasaportul si nu ma lasa sa plec din Italia"
@@ -98,7 +98,8 @@ def test_the_conversation_fills_the_view_the_urgent_message_is_pinned_and_earlie
     page.keyboard.press("End")
     wait_until(lambda: timeline.evaluate("t => t.scrollTop") >= bottom - 2, 5, "End did not scroll to the end")
     kind = "phone" if phone else "desktop"
-    page.screenshot(path=str(SHOTS / f"inbox-case-urgent-{language}-{kind}.png"))
+    docs = {("ro", False): "inbox-ro-case-urgent.png", ("ro", True): "inbox-ro-phone.png"}.get(layout, "")
+    shot(page, f"inbox-case-urgent-{language}-{kind}.png", docs)
 
     # (c) The person's earlier case, listed and opened.
     earlier = page.locator("#earlier-box")

@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from inbox.i18n import text
 from inbox.presence import FRESH_SECONDS
-from tests.conftest import SHOTS, Stack, post, wait_until
+from tests.conftest import ROOT, SHOTS, Stack, post, wait_until
 from tests.test_inbox_page import case_of, choose_language
 from tests.test_inbox_security import PASSWORD, add_user
 
@@ -24,6 +24,16 @@ pytestmark = pytest.mark.browser
 DESKTOP = {"width": 1366, "height": 850}
 PHONE = {"width": 390, "height": 844}
 LAYOUTS = [("ro", False), ("en", False), ("ro", True), ("en", True)]
+RESULTS = ROOT / "results" / "screenshots"
+
+
+def shot(page: Page, name: str, docs: str = "", full_page: bool = False) -> None:
+    """A screenshot into results/screenshots/, and the one docs/inbox.md shows (`docs`, the Romanian desktop
+    or phone) into SHOTS (docs/screenshots/ with REFRESH_DOCS_SCREENSHOTS=1)."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(RESULTS / name), full_page=full_page)
+    if docs:
+        page.screenshot(path=str(SHOTS / docs), full_page=full_page)
 
 
 def layout_id(value: tuple[str, bool]) -> str:
@@ -45,7 +55,9 @@ def people(stack: Stack) -> dict[str, str]:
     return made
 
 
-def log_in(browser: Browser, stack: Stack, username: str, language: str, phone: bool = False) -> Page:
+def log_in(
+    browser: Browser, stack: Stack, username: str, language: str, phone: bool = False, docs_shot: str = ""
+) -> Page:
     """A new browser at the size asked, logged in through the login page in `language`."""
     if phone:
         context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
@@ -55,6 +67,8 @@ def log_in(browser: Browser, stack: Stack, username: str, language: str, phone: 
     page.goto(f"{stack.gateway}/inbox/login?lang={language}")
     page.get_by_label(text(language, "login.username")).fill(username)
     page.get_by_label(text(language, "login.password")).fill(PASSWORD)
+    if docs_shot:
+        page.screenshot(path=str(SHOTS / docs_shot))
     page.get_by_role("button", name=text(language, "login.submit")).click()
     expect(page.locator("#live")).to_have_text(text(language, "app.live"), timeout=15_000)
     return page
@@ -87,7 +101,8 @@ def test_overflow_first_figures_by_period_and_who_is_on_duty(
 ) -> None:
     language, phone = layout
     w = words(language)
-    sup = log_in(browser, stack, people[f"sup_{language}"], language, phone)
+    login_shot = "inbox-ro-login.png" if layout == ("ro", False) else ""
+    sup = log_in(browser, stack, people[f"sup_{language}"], language, phone, docs_shot=login_shot)
 
     # (a) The overflow first: above the queue's tabs and cards, with its count.
     box = sup.locator("#overflow-box")
@@ -101,7 +116,8 @@ def test_overflow_first_figures_by_period_and_who_is_on_duty(
         assert top and other and top["y"] + top["height"] <= other["y"], f"the overflow is not above {below}"
     expect(box).not_to_contain_text("722")  # the number in the person's message is not on the card
     kind = "phone" if phone else "desktop"
-    sup.screenshot(path=str(SHOTS / f"inbox-supervisor-overflow-{language}-{kind}.png"))
+    docs = "inbox-ro-overflow.png" if layout == ("ro", False) else ""
+    shot(sup, f"inbox-supervisor-overflow-{language}-{kind}.png", docs)
 
     # (b) Figures by period; languages by their names in the page's language, never a code.
     counsellor = log_in(browser, stack, people[f"cou_{language}"], language)
@@ -121,8 +137,7 @@ def test_overflow_first_figures_by_period_and_who_is_on_duty(
     # (c) On duty: the counsellor with the inbox open; closing the tab drops them at once (sendBeacon).
     sup.locator("#figures-period").select_option("7")
     wait_until(lambda: people[f"cou_{language}"] in _reload(sup), 10, "the counsellor is not on duty")
-    if not phone:
-        sup.screenshot(path=str(SHOTS / f"inbox-figures-{language}.png"))
+    shot(sup, f"inbox-figures-{language}-{kind}.png", "inbox-ro-figures.png" if layout == ("ro", False) else "")
     counsellor.close(run_before_unload=True)  # as a person closes the tab: pagehide, the beacon
     started = time.monotonic()
     wait_until(lambda: people[f"cou_{language}"] not in _reload(sup), 10, "still on duty after the tab closed")
@@ -207,7 +222,8 @@ def test_the_audit_log_view(
     assert set(rows.locator("td:nth-child(2)").all_inner_texts()) == {people[f"cou_{language}"]}
     expect(rows.first.locator("a.audit-case")).to_have_text(overflowed)
     kind = "phone" if phone else "desktop"
-    sup.screenshot(path=str(SHOTS / f"inbox-audit-{language}-{kind}.png"), full_page=True)
+    docs = "inbox-ro-audit.png" if layout == ("ro", False) else ""
+    shot(sup, f"inbox-audit-{language}-{kind}.png", docs, full_page=True)
 
     # By case, paged: 50, then the 7 older, then back to the newest.
     sup.get_by_role("button", name=w("audit.reset")).click()

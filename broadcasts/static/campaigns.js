@@ -1,25 +1,9 @@
 // The campaigns page: draft, live audience count and previews, approval, send or schedule, live progress.
 "use strict";
-const EN = {
-  title: "Campaigns", campaigns: "Campaigns", new: "New campaign", campaign: "Campaign", name: "Name",
-  fallback: "Fallback language", none: "none", buttons: "Buttons (optional)", audience: "Audience",
-  templates: "WhatsApp outside the 24-hour window: approved template", save: "Save draft", approve: "Approve",
-  send: "Send now", schedule: "Schedule", pause: "Pause", resume: "Resume", cancel: "Cancel", progress: "Progress",
-  csv: "CSV report", text: "Text", people: "people", stopped: "left, not counted", outside: "outside the window",
-  language: "Language", channel: "Channel", topic: "Topic", country: "Country", centre: "Centre",
-  variables: "variables (JSON)", payload: "leads to", total: "Total",
-};
-const RO = {
-  title: "Campanii", campaigns: "Campanii", new: "Campanie nouă", campaign: "Campanie", name: "Nume",
-  fallback: "Limba de rezervă", none: "niciuna", buttons: "Butoane (opțional)", audience: "Public",
-  templates: "WhatsApp în afara ferestrei de 24 de ore: șablon aprobat", save: "Salvează ciorna", approve: "Aprobă",
-  send: "Trimite acum", schedule: "Programează", pause: "Pauză", resume: "Continuă", cancel: "Anulează",
-  progress: "Progres", csv: "Raport CSV", text: "Text", people: "persoane", stopped: "dezabonați, excluși",
-  outside: "în afara ferestrei", language: "Limba", channel: "Canal", topic: "Subiect", country: "Țara",
-  centre: "Centrul", variables: "variabile (JSON)", payload: "duce la", total: "Total",
-};
+// Every text of the page is in broadcasts/locales/{language}.json (served at /campaigns/locales/), in the
+// account's language first; the RO / EN button switches between the languages there are.
 const COLUMNS = ["queued", "sent", "delivered", "read", "failed", "unconfirmed", "skipped", "stopped", "remaining"];
-let words = RO, me = null, current = null, timer = null, counting = null;
+let words = {}, locale = { language: "ro", texts: {} }, me = null, current = null, timer = null, counting = null;
 const $ = (id) => document.getElementById(id);
 const el = (tag, attrs = {}, text = "") => {
   const node = document.createElement(tag);
@@ -37,10 +21,25 @@ async function api(path, method = "GET", body = undefined) {
   return data;
 }
 
+async function loadTexts(language) {
+  const response = await fetch(`/campaigns/locales/${encodeURIComponent(language)}.json`);
+  if (!response.ok) throw new Error(`locale ${language}: ${response.status}`);
+  locale = { language, texts: await response.json() };
+  words = locale.texts.page;
+}
+
+function stateWord(state) {
+  return locale.texts.states[state] || state;
+}
+
 function translate() {
-  document.documentElement.lang = words === RO ? "ro" : "en";
-  for (const node of document.querySelectorAll("[data-t]")) node.textContent = words[node.dataset.t] || node.textContent;
-  $("lang").textContent = words === RO ? "EN" : "RO";
+  document.documentElement.lang = locale.language;
+  for (const node of document.querySelectorAll("[data-t]")) node.textContent = words[node.dataset.t] || node.dataset.t;
+  const others = me.ui_languages.filter((l) => l !== locale.language);
+  $("lang").textContent = (others[0] || locale.language).toUpperCase();
+  $("lang").dataset.language = others[0] || locale.language;
+  buttons();
+  list().catch(() => {});
 }
 
 function showError(message) {
@@ -187,7 +186,7 @@ async function list() {
   const found = await api("/campaigns");
   $("list").replaceChildren(...found.campaigns.map((c) => {
     const item = el("li", { "data-id": c.id }, `${c.name} `);
-    item.append(el("span", { class: "state" }, c.state));
+    item.append(el("span", { class: "state", "data-state": c.state }, stateWord(c.state)));
     item.addEventListener("click", () => open(c.id));
     return item;
   }));
@@ -204,7 +203,8 @@ function buttons() {
     cancel: ["approved", "scheduled", "sending", "paused"].includes(state),
   };
   for (const [id, ok] of Object.entries(can)) $(id).disabled = !ok;
-  $("state").textContent = state;
+  $("state").textContent = stateWord(state);
+  $("state").dataset.state = state;
 }
 
 async function open(id) {
@@ -250,7 +250,7 @@ function watch() {
     const finished = report.total.sent + report.total.failed + report.total.unconfirmed + report.total.skipped;
     $("bar-fill").style.width = `${Math.min(100, (100 * finished) / audience)}%`;
     const head = el("tr");
-    head.append(el("th", {}, words.channel), ...COLUMNS.map((c) => el("th", {}, c)));
+    head.append(el("th", {}, words.channel), ...COLUMNS.map((c) => el("th", { "data-column": c }, locale.texts.columns[c] || c)));
     const rows = Object.entries(report.channels).map(([channel, row]) => {
       const tr = el("tr", { "data-channel": channel });
       tr.append(el("td", {}, channel), ...COLUMNS.map((c) => el("td", {}, String(row[c]))));
@@ -268,9 +268,10 @@ async function start() {
   me = await api("/me").catch(() => { location.href = "/campaigns/login"; });
   if (!me) return;
   $("who").textContent = `${me.name} (${me.role})`;
+  await loadTexts(me.language || "ro");
   buildForm();
   translate();
-  $("lang").addEventListener("click", () => { words = words === RO ? EN : RO; translate(); });
+  $("lang").addEventListener("click", () => loadTexts($("lang").dataset.language).then(translate).then(preview).catch(showError));
   $("new").addEventListener("click", () => open(null));
   $("save").addEventListener("click", save);
   for (const action of ["approve", "send", "pause", "resume", "cancel"]) {

@@ -22,6 +22,7 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from broadcasts.campaigns import DRAFTERS, MAX_TEXT, CampaignError, Draft
+from broadcasts.i18n import LOCALES, languages, locale, pick
 from broadcasts.message import footer
 from broadcasts.report import as_csv, progress
 from broadcasts.subscribers import Audience, split_member
@@ -38,6 +39,7 @@ from knowledge.cards import COUNTRIES
 
 STATIC = Path(__file__).resolve().parent.parent.parent / "broadcasts" / "static"
 COOKIE = "hd_campaigns"
+LANGUAGE_COOKIE = "hd_campaigns_lang"  # the login page's language: the last one chosen or logged in with
 LIMITS = {"whatsapp": 1600, "telegram": 4096, "viber": 7000, "sms": 1600}
 _HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -109,34 +111,56 @@ def _cookie(response: Response, request: Request, name: str, value: str, max_age
 # Pages -----------------------------------------------------------------------------------------------------
 
 
-def _login_page(request: Request, error: str = "", status: int = 200) -> HTMLResponse:
+def _language(request: Request) -> str:
+    """The login page's language: `?lang=`, else the one last used on this browser, else Romanian."""
+    return pick(request.query_params.get("lang") or request.cookies.get(LANGUAGE_COOKIE))
+
+
+def _login_page(request: Request, language: str, error: str = "", status: int = 200) -> HTMLResponse:
+    """The login form in `language` (broadcasts/locales/), with links to the other languages."""
     token = secrets.token_urlsafe(24)
+    words = {key: html.escape(value) for key, value in locale(language)["login"].items()}
+    others = [
+        f'<a href="/campaigns/login?lang={other}" hreflang="{other}" lang="{other}">'
+        f"{html.escape(locale(other)['meta']['name'])}</a>"
+        for other in languages()
+        if other != language
+    ]
     body = Template((STATIC / "login.html").read_text(encoding="utf-8")).substitute(
-        csrf=token, error=f'<p class="error" role="alert">{html.escape(error)}</p>' if error else ""
+        words,
+        lang=language,
+        csrf=token,
+        error=f'<p class="error" role="alert">{html.escape(error)}</p>' if error else "",
+        languages=" ".join(others),
     )
     response = HTMLResponse(body, status, headers=_HEADERS)
     _cookie(response, request, LOGIN_COOKIE, token, 3600)
+    _cookie(response, request, LANGUAGE_COOKIE, language, 365 * 24 * 3600)
     return response
 
 
 @router.get("/login", include_in_schema=False)
 async def login_page(request: Request) -> Response:
     """The login form."""
-    return _login_page(request)
+    return _login_page(request, _language(request))
 
 
 @router.post("/login", include_in_schema=False)
 async def login(request: Request) -> Response:
-    """Check the form (CSRF token, login limiter, password) and start a new session (inbox/login.py)."""
+    """Check the form (CSRF token, login limiter, password) and start a new session (inbox/login.py); the errors
+    are in the login page's language, and after a login the page remembers the account's."""
     handoff = _services(request).handoff
-    result = await log_in(handoff, request, session_cookie=COOKIE, place="campaigns")
+    language = _language(request)
+    result = await log_in(handoff, request, session_cookie=COOKIE, place="campaigns", language=language)
     if not result.token:
-        response = _login_page(request, result.error, result.status)
+        response = _login_page(request, language, result.error, result.status)
         if result.retry_after:
             response.headers["Retry-After"] = str(result.retry_after)
         return response
     response = RedirectResponse("/campaigns", 303, headers=_HEADERS)
     _cookie(response, request, COOKIE, result.token, handoff.sessions.ttl)
+    if result.account:
+        _cookie(response, request, LANGUAGE_COOKIE, result.account.language, 365 * 24 * 3600)
     response.delete_cookie(LOGIN_COOKIE, path="/campaigns")
     return response
 
@@ -151,6 +175,14 @@ async def page(request: Request) -> Response:
         words = html.escape(text(found[0].language, "login.drafters_only"))
         return HTMLResponse(f"<!doctype html><title>Campaigns</title><p>{words}</p>", 403)
     return HTMLResponse((STATIC / "campaigns.html").read_text(encoding="utf-8"), headers=_HEADERS)
+
+
+@router.get("/locales/{name}", include_in_schema=False)
+async def locale_file(name: str) -> FileResponse:
+    """The page's texts in one language, `ro.json`, `en.json` (public, no data; broadcasts/i18n.py)."""
+    if not name.endswith(".json") or name.removesuffix(".json") not in languages():
+        raise HTTPException(404, "no such file")
+    return FileResponse(LOCALES / name, media_type="application/json; charset=utf-8", headers=_HEADERS)
 
 
 @router.get("/assets/{name}", include_in_schema=False)
@@ -177,6 +209,7 @@ async def me(request: Request, account: Reader) -> JSONResponse:
             **account.public(),
             "csrf": found[1].csrf,
             "languages": list(LANGUAGES),
+            "ui_languages": list(languages()),  # the page's own languages (broadcasts/locales/)
             "channels": [c for c in CHANNELS if c in services.channels],
             "topics": list(TOPICS),
             "countries": list(COUNTRIES),

@@ -137,3 +137,20 @@ def test_the_login_page_is_a_template_of_the_locale() -> None:
     assert (
         fields - {"lang", "csrf", "error", "languages"} <= set(locale("ro")["login"]) == set(locale("en")["login"])
     )
+
+
+def test_every_action_of_the_audit_log_has_a_word() -> None:
+    """The audit log view says each action in words (`audit.actions.*`): every action the code writes."""
+    found: set[str] = {"reply", "template"}  # inbox/service.py `_replied(..., "reply" | "template")`
+    for folder in ("inbox", "broadcasts", "gateway"):
+        for path in (ROOT / folder).rglob("*.py"):
+            source = path.read_text(encoding="utf-8")
+            calls = re.findall(
+                r'audit\.log(?:_once)?\(\s*(?:[\w.]+|"\w+")(?: or "-")?,\s*("\w+"(?: if \w+ else "\w+")?)', source
+            )
+            for call in calls:
+                found |= set(re.findall(r'"(\w+)"', call))
+    assert {"login", "login_failed", "open", "claim", "transfer", "close", "hand_back", "campaign_done"} <= found
+    for language in ("ro", "en"):
+        texts = flat(language)
+        assert sorted(a for a in found if f"audit.actions.{a}" not in texts) == []

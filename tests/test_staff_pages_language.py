@@ -79,12 +79,20 @@ def test_the_campaigns_login_page_and_page_speak_the_language(
     expect(page.locator("#new")).to_have_text(words["page"]["new"])
     page.locator("#new").click()
     expect(page.locator("#state")).to_have_text(words["states"]["new"])
+    expect(page.locator("#who")).to_contain_text(words["roles"]["campaigns"])
+    for group, value in (("country", "it"), ("topic", "alerts"), ("language", "es")):  # filters as words
+        expect(page.locator(f'#audience [data-group="{group}"][data-value="{value}"]')).to_have_text(
+            words["values"][group][value]
+        )
     shot(page, f"campaigns-{language}-{'phone' if phone else 'desktop'}.png")
     other = "en" if language == "ro" else "ro"
     page.get_by_role("button", name=other.upper(), exact=True).click()
     other_words = json.loads((CAMPAIGN_LOCALES / f"{other}.json").read_text(encoding="utf-8"))
     expect(page.locator("h1")).to_have_text(other_words["page"]["title"])
     expect(page.locator("#save")).to_have_text(other_words["page"]["save"])
+    expect(page.locator('#audience [data-group="country"][data-value="it"]')).to_have_text(
+        other_words["values"]["country"]["it"]
+    )
     page.context.close()
 
 

@@ -32,9 +32,17 @@ function stateWord(state) {
   return locale.texts.states[state] || state;
 }
 
+// A filter's value as words ("it" → Italia / Italy, a channel, a topic, a centre's name); the value itself otherwise.
+function valueWord(group, value) {
+  if (group === "centre") return (me.centres.find((c) => c.id === value) || { name: value }).name;
+  return ((locale.texts.values || {})[group] || {})[value] || value;
+}
+
 function translate() {
   document.documentElement.lang = locale.language;
   for (const node of document.querySelectorAll("[data-t]")) node.textContent = words[node.dataset.t] || node.dataset.t;
+  for (const node of document.querySelectorAll("[data-group]")) node.textContent = valueWord(node.dataset.group, node.dataset.value);
+  $("who").textContent = `${me.name} (${(locale.texts.roles || {})[me.role] || me.role})`;
   const others = me.ui_languages.filter((l) => l !== locale.language);
   $("lang").textContent = (others[0] || locale.language).toUpperCase();
   $("lang").dataset.language = others[0] || locale.language;
@@ -50,10 +58,12 @@ function showError(message) {
 function buildForm() {
   const texts = $("texts");
   for (const language of me.languages) {
-    texts.append(el("label", { for: `text-${language}` }, `${words.text} (${language})`));
+    const label = el("label", { for: `text-${language}` });
+    label.append(el("span", { "data-t": "text" }, words.text), " (", el("span", { "data-group": "language", "data-value": language }, valueWord("language", language)), ")");
+    texts.append(label);
     const area = el("textarea", { id: `text-${language}`, maxlength: String(me.max_text + 200) });
     texts.append(area, el("div", { id: `count-${language}`, class: "count" }));
-    $("fallback").append(el("option", { value: language }, language));
+    $("fallback").append(el("option", { value: language, "data-group": "language", "data-value": language }, valueWord("language", language)));
   }
   for (let i = 0; i < 2; i++) {
     const row = el("div", { class: "button-row" });
@@ -70,10 +80,10 @@ function buildForm() {
     centre: me.centres.map((c) => c.id) };
   for (const [name, values] of Object.entries(filters)) {
     const box = el("div", { class: "filter" });
-    box.append(el("strong", {}, `${words[name]}: `));
+    box.append(el("strong", { "data-t": name }, words[name]), document.createTextNode(": "));
     for (const value of values) {
       const label = el("label");
-      label.append(el("input", { type: "checkbox", name, value }), document.createTextNode(value));
+      label.append(el("input", { type: "checkbox", name, value }), el("span", { "data-group": name, "data-value": value }, valueWord(name, value)));
       box.append(label);
     }
     $("audience").append(box);
@@ -140,7 +150,7 @@ function preview() {
   const body = `${data.texts[language] || ""}\n\n${me.footer[language]}`;
   for (const channel of ["whatsapp", "telegram", "viber"]) {
     const phone = el("div", { class: "phone", "data-channel": channel });
-    phone.append(el("h4", {}, `${channel} (${language})`));
+    phone.append(el("h4", {}, `${valueWord("channel", channel)} (${valueWord("language", language)})`));
     let shown = body;
     if (channel === "whatsapp" && data.buttons.length) {
       shown += "\n\n" + data.buttons.map((b, i) => `${i + 1}. ${b.titles[language] || ""}`).join("\n");
@@ -174,7 +184,7 @@ async function count() {
   for (const window of [false, true]) {
     const found = await api("/audience", "POST", { audience: data.audience, window });
     if (seq !== countSeq) return; // the audience changed meanwhile
-    const parts = Object.entries(found.eligible).map(([c, n]) => `${c}: ${n}`);
+    const parts = Object.entries(found.eligible).map(([c, n]) => `${valueWord("channel", c)}: ${n}`);
     let line = `${found.total} ${words.people} (${parts.join(", ")}); ${found.stopped_total} ${words.stopped}`;
     if (found.whatsapp_outside_window !== undefined) line += `; WhatsApp ${words.outside}: ${found.whatsapp_outside_window}`;
     $("counts").textContent = line;
@@ -253,7 +263,7 @@ function watch() {
     head.append(el("th", {}, words.channel), ...COLUMNS.map((c) => el("th", { "data-column": c }, locale.texts.columns[c] || c)));
     const rows = Object.entries(report.channels).map(([channel, row]) => {
       const tr = el("tr", { "data-channel": channel });
-      tr.append(el("td", {}, channel), ...COLUMNS.map((c) => el("td", {}, String(row[c]))));
+      tr.append(el("td", {}, valueWord("channel", channel)), ...COLUMNS.map((c) => el("td", {}, String(row[c]))));
       return tr;
     });
     const total = el("tr", { "data-channel": "total" });
@@ -267,7 +277,6 @@ function watch() {
 async function start() {
   me = await api("/me").catch(() => { location.href = "/campaigns/login"; });
   if (!me) return;
-  $("who").textContent = `${me.name} (${me.role})`;
   await loadTexts(me.language || "ro");
   buildForm();
   translate();

@@ -100,6 +100,41 @@ def test_a_cry_for_help_alone_is_urgent_and_a_story_or_a_joke_is_not() -> None:
     assert "stated_danger" in assess("Мне очень страшно, он бьет меня").signs
 
 
+# Ordinary questions whose words look like a sign (found by a development set written apart, 2026-11-30): stuck
+# abroad without money for the ticket, "devo/debo" meaning "must" or an employer who owes the worker, a union
+# feared, a passport that only says a citizenship, "me busca trabajo", "li accetta". Next to each, the same words
+# where they are a sign, which must still raise the alarm.
+LOOKALIKES = [
+    "am ramas fara bani in germania si nu pot sa plec acasa, ce fac",
+    "sono bloccato in aeroporto senza soldi per il biglietto",
+    "estoy atrapada en el aeropuerto de Lisboa sin dinero para volver",
+    "se mi licenziano devo lasciare subito la stanza del padrone?",
+    "la agencia me pide 300 euros, debo pagar?",
+    "la empresa cerro y nos debe tres nominas de transporte",
+    "l ambasciata fa prestiti per il biglietto di ritorno?",
+    "voglio fare vertenza ma ho paura che mi licenzino",
+    "mio fratello ha passaporto moldavo, puo lavorare in germania?",
+    "mi primo me busca trabajo en una fabrica",
+    "la scuola in moldavia li accetta se vengono dall italia?",
+]
+SIGNS_ALIKE = [
+    "sunt blocata in casa lui",
+    "ma tin blocata la ferma",
+    "estoy atrapada en su casa",
+    "siamo bloccati in un capannone",
+    "devo 500 euro al caporale per il viaggio",
+    "me dice que le debo el alojamiento y la comida",
+    "il titolare ci ha detto che chi va dal sindacato non torna a casa vivo, abbiamo paura",
+    "me persiguen y tengo miedo",
+    "ci minaccia con un accetta",
+]
+
+
+def test_ordinary_lookalikes_are_not_alarms_and_the_signs_beside_them_are() -> None:
+    assert [text for text in LOOKALIKES if assess(text).urgent] == []
+    assert [text for text in SIGNS_ALIKE if not assess(text).urgent] == []
+
+
 def test_folding_reads_romanian_without_diacritics_and_old_cedillas() -> None:
     assert fold("Mi-au luat paşaportul, ţin-mă") == fold("mi au luat pasaportul tin ma")
     assert assess("Mi-au luat paşaportul și nu mă lasă să plec").signs == ("documents_taken", "not_free_to_leave")

@@ -215,3 +215,57 @@ async def test_outside_the_whatsapp_window_only_the_approved_template_goes_out()
             await channel.aclose()
         await handoff.aclose()
         await redis.aclose()
+
+
+async def test_a_case_lists_the_persons_earlier_cases_on_linked_channels(handoff: HandoffServices) -> None:
+    """Issue 12: the same conversation's and, for WhatsApp and SMS, the same number's cases, within the centres
+    the account may see; the others only counted."""
+    people = await team(handoff)
+    number = "+40722000111"
+
+    async def opened(channel: str, centre: str, user: str = number) -> Case:
+        return await handoff.desk.cases.open(
+            conversation_id=f"{channel}:{user}",
+            channel=channel,
+            user_id=user,
+            language="ro",
+            centre=centre,
+            reason="user_request",
+            urgent=False,
+            topic="",
+            origin="",
+            history=[],
+        )
+
+    first = await opened("whatsapp", "iasi")
+    await handoff.desk.cases.close(first, "resolved")
+    elsewhere = await opened("whatsapp", "bacau")
+    await opened("web", "iasi")  # a web chat id is nobody's number: not linked
+    await opened("sms", "iasi", "+40722000999")  # another person
+    now = await opened("sms", "iasi")
+    seen = await handoff.inbox.case(people["ana"], now.id)
+    assert [c["id"] for c in seen["earlier"]] == [first.id]
+    assert seen["earlier"][0]["outcome"] == "resolved" and seen["earlier_elsewhere"] == 1
+    everything = await handoff.inbox.case(people["sup"], now.id)
+    assert [c["id"] for c in everything["earlier"]] == [elsewhere.id, first.id]  # newest first
+    assert everything["earlier_elsewhere"] == 0
+
+
+async def test_the_message_that_made_a_case_urgent(handoff: HandoffServices) -> None:
+    people = await team(handoff)
+    await handoff.desk.conversations.set_fields("web:u7", origin="Iași")
+    await handoff.desk.record("web:u7", "user", ["bună", "m-a bătut patronul"])
+    urgent = await handoff.desk.open_case(
+        InboundMessage("web", "u7", "m-a bătut patronul"), "ro", "safety", True, ""
+    )
+    assert (await handoff.inbox.case(people["ana"], urgent.id))["urgent_message"]["text"] == "m-a bătut patronul"
+
+    case = await new_case(handoff, "u8")  # not urgent, then made urgent by a later message
+    assert (await handoff.inbox.case(people["ana"], case.id))["urgent_message"] is None
+    await handoff.desk.cases.add(case, "user", "mi-e frică să ies din casă")
+    await handoff.desk.open_case(
+        InboundMessage("web", "u8", "mi-e frică să ies din casă"), "ro", "safety", True, ""
+    )
+    await handoff.desk.cases.add(case, "user", "mai sunteți acolo?")
+    shown = (await handoff.inbox.case(people["ana"], case.id))["urgent_message"]
+    assert shown["text"] == "mi-e frică să ies din casă"

@@ -7,8 +7,8 @@ Owns the Redis keys `hd:in:*` (streams, leases) and `hd:dedupe:*`.
   the same within a depth limit (back-pressure, messaging/inbound_backlog.py): a message seen before is still
   recognised, a new one over the limit is not stored at all.
 - Messages are spread over partitions by conversation. A worker holds a partition through an expiring
-  lease and handles its entries one at a time, so one conversation's messages are answered one at a time
-  and in order, while different partitions run in parallel, in one process or many.
+  lease and answers one conversation's messages one at a time and in order, different conversations side by
+  side (gateway/worker.py), and different partitions in parallel, in one process or many.
 - Workers register with a heartbeat (`hd:in:workers`); each holds at most its fair share of the
   partitions (partitions / live workers, rounded up), so adding a worker process spreads the load.
 - Each partition has one consumer name in the stream's consumer group. Whoever holds the lease reads
@@ -158,6 +158,34 @@ class InboundQueue:
         if not rows:
             fresh = await self._redis.xreadgroup(GROUP, consumer, {stream: ">"}, count=count, block=block_ms)
             rows = fresh[0][1] if fresh else []
+        return [self._entry(partition, entry_id, fields) for entry_id, fields in rows]
+
+    async def read_pending(self, partition: int, after: str = "0", count: int = 100) -> list[Entry]:
+        """Entries an earlier holder took and did not finish, after the entry id `after`, oldest first."""
+        try:
+            found = await self._redis.xreadgroup(
+                GROUP, f"p{partition}", {self.stream_key(partition): after}, count=count
+            )
+        except ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            await ensure_group(self._redis, self.stream_key(partition), GROUP)
+            return []
+        rows = found[0][1] if found and found[0][1] else []
+        return [self._entry(partition, entry_id, fields) for entry_id, fields in rows]
+
+    async def read_new(self, partition: int, block_ms: int, count: int = 100) -> list[Entry]:
+        """Entries no worker has taken yet, oldest first, waiting up to `block_ms` for a first one."""
+        try:
+            found = await self._redis.xreadgroup(
+                GROUP, f"p{partition}", {self.stream_key(partition): ">"}, count=count, block=block_ms
+            )
+        except ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            await ensure_group(self._redis, self.stream_key(partition), GROUP)
+            return []
+        rows = found[0][1] if found else []
         return [self._entry(partition, entry_id, fields) for entry_id, fields in rows]
 
     async def done(self, entry: Entry) -> None:

@@ -20,7 +20,7 @@ A conversation's live record is bounded: once it holds more than `TRIM_AT_TURNS`
 all but the last `KEEP_TURNS` turns to a list of earlier events (`rasa:earlier:{conversation}`, same expiry)
 and opens the live record with the state at the cut carried over as events marked `{"carried": true}` (every
 slot that was set, an active loop, a pause). Rasa then reads, replays, featurizes and sends to the action
-server a conversation of at most `TRIM_AT_TURNS` turns, so turn 200 costs what turn 10 does. Nothing the
+server a conversation of at most `TRIM_AT_TURNS` turns, so turn 200 costs what turn 5 does. Nothing the
 assistant decides on is lost: the policies look at the last five states (MemoizationPolicy's max_history; the
 rules are shorter) and the custom actions at the last two user turns. `retrieve_full_tracker` (Rasa's
 `GET /conversations/{id}/tracker`, `rasa export`) joins the earlier events and the live record back into the
@@ -40,8 +40,8 @@ from rasa.shared.utils.common import all_subclasses
 
 _EVENT_CLASSES: dict[str, type[Event]] = {}
 # The live record keeps the last KEEP_TURNS user turns once it holds more than TRIM_AT_TURNS.
-KEEP_TURNS = 5
-TRIM_AT_TURNS = 10
+KEEP_TURNS = 4
+TRIM_AT_TURNS = 5
 CARRIED = {"carried": True}
 
 

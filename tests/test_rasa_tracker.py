@@ -21,7 +21,7 @@ from knowledge.render import country_question
 from ops.local_stack import TEST_REDIS_PORT
 from tests.conftest import RASA_DB, Stack
 
-TRIM_AT_TURNS = 10  # rasa_server/tracker_store.py (Python 3.10, Rasa's venv: not importable here)
+TRIM_AT_TURNS = 5  # rasa_server/tracker_store.py (Python 3.10, Rasa's venv: not importable here)
 TEXTS = ("buna ziua", "lucrez in italia fara contract, ce risc?", "multumesc", "cum fac plangere?")
 
 

@@ -30,7 +30,7 @@ import time
 import uuid
 from pathlib import Path
 
-import httpx
+import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -121,33 +121,39 @@ class Stack:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-async def rasa_turn(client: httpx.AsyncClient, rasa: str, sender: str, text: str, language: str) -> float:
+async def rasa_turn(client: aiohttp.ClientSession, rasa: str, sender: str, text: str, language: str) -> float:
     body = {"sender": sender, "message": text, "metadata": {"language": language, "channel": "web"}}
     started = time.perf_counter()
-    response = await client.post(f"{rasa}/webhooks/rest/webhook", json=body)
-    response.raise_for_status()
-    assert response.json(), "Rasa gave no answer"
+    async with client.post(f"{rasa}/webhooks/rest/webhook", json=body) as response:
+        response.raise_for_status()
+        assert await response.json(), "Rasa gave no answer"
     return (time.perf_counter() - started) * 1000
 
 
-async def gateway_turn(client: httpx.AsyncClient, gateway: str, sender: str, text: str, language: str) -> float:
+async def gateway_turn(
+    client: aiohttp.ClientSession, gateway: str, sender: str, text: str, language: str
+) -> float:
     body = {"sender": sender, "text": text, "language": language, "message_id": uuid.uuid4().hex}
     started = time.perf_counter()
-    response = await client.post(f"{gateway}/webhooks/web", json=body)
-    assert response.status_code == 200, (response.status_code, response.text[:200])
+    async with client.post(f"{gateway}/webhooks/web", json=body) as response:
+        assert response.status == 200, (response.status, (await response.text())[:200])
+        await response.read()
     return (time.perf_counter() - started) * 1000
 
 
 async def one_at_a_time(stack: Stack, samples: int) -> None:
-    async with httpx.AsyncClient(timeout=60) as client:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as client:
         token = stack.local.settings.rasa_token
         for _ in range(5):  # warm-up
             await rasa_turn(client, stack.rasa, uuid.uuid4().hex, "buna ziua", "ro")
         parse = []
         for _ in range(samples):
             started = time.perf_counter()
-            r = await client.post(f"{stack.rasa}/model/parse", params={"token": token}, json={"text": CARD["ro"]})
-            r.raise_for_status()
+            async with client.post(
+                f"{stack.rasa}/model/parse", params={"token": token}, json={"text": CARD["ro"]}
+            ) as r:
+                r.raise_for_status()
+                await r.read()
             parse.append((time.perf_counter() - started) * 1000)
         thanks, card, card_gw = [], [], []
         for i in range(samples):
@@ -181,7 +187,7 @@ async def load(stack: Stack, users: int, seconds: float, through_gateway: bool) 
     latencies: list[float] = []
     stop_at = time.monotonic() + seconds
 
-    async def person(n: int, client: httpx.AsyncClient) -> None:
+    async def person(n: int, client: aiohttp.ClientSession) -> None:
         language = ("ro", "it", "es")[n % 3]
         while time.monotonic() < stop_at:
             sender = f"load{n}-{uuid.uuid4().hex[:8]}"
@@ -193,8 +199,9 @@ async def load(stack: Stack, users: int, seconds: float, through_gateway: bool) 
                 else:
                     latencies.append(await rasa_turn(client, stack.rasa, sender, text, language))
 
-    limits = httpx.Limits(max_connections=users + 4, max_keepalive_connections=users + 4)
-    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
+    connector = aiohttp.TCPConnector(limit=users + 4)
+    timeout = aiohttp.ClientTimeout(total=120)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as client:
         await asyncio.gather(*(person(n, client) for n in range(users)))
     return latencies
 

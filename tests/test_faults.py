@@ -356,11 +356,18 @@ def test_gateway_killed_with_messages_in_flight_then_restarted(system: System) -
     crowd = people("gk")
     traffic = Traffic(system.base, crowd)
     wait_until(lambda: traffic.accepted >= traffic.total // 3, 30, "the traffic did not start")
-    # Whatever the worker is doing at that moment (asking Rasa, storing replies, marking entries done: before
-    # the answer record, a kill between the replies and the acknowledgement got the message answered twice).
+
+    def in_queue() -> int:
+        return sum(system.redis.client().xlen(f"hd:in:{p}") for p in range(16))
+
+    # Conversations are answered side by side (no message waits behind another's), so the queue holds only the
+    # turns under way: kill while Rasa is in the middle of one. Whatever the worker is doing at that moment
+    # (asking Rasa, storing replies, marking entries done: before the answer record, a kill between the replies
+    # and the acknowledgement got the message answered twice).
+    wait_until(lambda: system.rasa.mid_turn() and in_queue() > 0, 10, "no turn under way")
     system.stack.stop("gateway", kill=True)
-    in_queue = sum(system.redis.client().xlen(f"hd:in:{p}") for p in range(16))
-    assert not traffic.finished() and in_queue > 0  # mid-traffic, with accepted messages not yet answered
+    waiting = in_queue()
+    assert not traffic.finished() and waiting > 0  # mid-traffic, with accepted messages not yet answered
     time.sleep(1)  # posts meanwhile are refused (connection refused) and posted again
     system.stack.start("gateway")
     system.stack.wait_gateway()

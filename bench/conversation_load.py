@@ -12,7 +12,10 @@ Redis server of its own, started on a free port in a temporary directory and rem
    turns per second, p50/p95/p99, and the ratio of the gateway's p99 to Rasa's.
 3. CPU seconds and RSS of each process (from /proc), at the start and end of each phase.
 
+4. With `--soak SECONDS`, only: the load through the gateway for that long, each process's RSS every minute.
+
 Run: .venv/bin/python bench/conversation_load.py [--samples 30] [--users 32] [--seconds 30] [--partitions N]
+     .venv/bin/python bench/conversation_load.py --soak 600
 The figures and the profile are in docs/performance.md.
 """
 
@@ -206,12 +209,31 @@ async def load(stack: Stack, users: int, seconds: float, through_gateway: bool) 
     return latencies
 
 
+async def soak(stack: Stack, users: int, seconds: float, pids: dict[str, int]) -> None:
+    """USERS people in conversation through the gateway for SECONDS, each process's RSS printed every minute:
+    does any process grow?"""
+    names = sorted(pids)
+    print(f"\nsoak: {users} users through /webhooks/web for {seconds:.0f} s; RSS MiB per process")
+    print("  minute  turns/s  " + "  ".join(f"{name:>8}" for name in names))
+    done = 0
+    for minute in range(int(-(-seconds // 60))):
+        span = min(60.0, seconds - 60 * minute)
+        values = await load(stack, users, span, through_gateway=True)
+        done += len(values)
+        rss = [proc_stats(pids[name])[1] for name in names]
+        print(f"  {minute + 1:6d}  {len(values) / span:7.1f}  " + "  ".join(f"{r:8.1f}" for r in rss), flush=True)
+    print(f"  {done} turns in all")
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--samples", type=int, default=30)
     parser.add_argument("--users", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--skip-load", action="store_true")
+    parser.add_argument(
+        "--soak", type=float, default=0, help="only a load through the gateway this many seconds, RSS every minute"
+    )
     parser.add_argument(
         "--partitions", type=int, default=0, help="INBOUND_PARTITIONS for the gateway (0: default)"
     )
@@ -224,6 +246,9 @@ async def main() -> None:
     stack = Stack(model)
     try:
         pids = stack.pids()
+        if args.soak:
+            await soak(stack, args.users, args.soak, pids)
+            return
         before = {name: proc_stats(pid) for name, pid in pids.items()}
         await one_at_a_time(stack, args.samples)
         print_processes("one at a time", pids, before)

@@ -40,19 +40,25 @@ def layout_id(value: tuple[str, bool]) -> str:
     return f"{value[0]}-{'phone' if value[1] else 'desktop'}"
 
 
-@pytest.fixture(scope="module")
-def people(stack: Stack) -> dict[str, str]:
-    """A supervisor and an Iași counsellor per language (the Romanian ones never chose: the default)."""
+def accounts_per_language(stack: Stack, kinds: tuple[tuple[str, str, str], ...]) -> dict[str, str]:
+    """One account of each (short name, role, centre) per UI language, "{short}_{language}" -> username; the
+    Romanian ones never chose a language (the default)."""
     suffix = uuid.uuid4().hex[:4]
     made = {}
     for language in ("ro", "en"):
-        for short, role, centre in (("sup", "supervisor", ""), ("cou", "counsellor", "iasi")):
+        for short, role, centre in kinds:
             username = f"{short}{language}{suffix}"
             assert add_user(stack, username, role, centre).returncode == 0
             if language != "ro":
                 assert choose_language(stack, username, language).returncode == 0
             made[f"{short}_{language}"] = username
     return made
+
+
+@pytest.fixture(scope="module")
+def people(stack: Stack) -> dict[str, str]:
+    """A supervisor and an Iași counsellor per language."""
+    return accounts_per_language(stack, (("sup", "supervisor", ""), ("cou", "counsellor", "iasi")))
 
 
 def log_in(

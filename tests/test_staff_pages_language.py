@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 
 import pytest
 from playwright.sync_api import Browser, expect
@@ -16,9 +15,8 @@ from broadcasts.i18n import LOCALES as CAMPAIGN_LOCALES
 from inbox.i18n import text
 from tests.conftest import ROOT, Stack
 from tests.test_inbox_locales import leaves, placeholders
-from tests.test_inbox_page import choose_language
-from tests.test_inbox_security import PASSWORD, add_user
-from tests.test_inbox_supervisors import DESKTOP, PHONE, log_in, shot
+from tests.test_inbox_security import PASSWORD
+from tests.test_inbox_supervisors import DESKTOP, PHONE, accounts_per_language, log_in, shot
 
 pytestmark = pytest.mark.browser
 
@@ -29,16 +27,7 @@ def campaign_texts(language: str) -> dict[str, object]:
 
 @pytest.fixture(scope="module")
 def staff(stack: Stack) -> dict[str, str]:
-    suffix = uuid.uuid4().hex[:4]
-    made = {}
-    for language in ("ro", "en"):
-        for short, role, centre in (("cmp", "campaigns", ""), ("cns", "counsellor", "iasi")):
-            username = f"{short}{language}{suffix}"
-            assert add_user(stack, username, role, centre).returncode == 0
-            if language != "ro":
-                assert choose_language(stack, username, language).returncode == 0
-            made[f"{short}_{language}"] = username
-    return made
+    return accounts_per_language(stack, (("cmp", "campaigns", ""), ("cns", "counsellor", "iasi")))
 
 
 def test_the_campaign_locales_have_the_same_keys_and_the_script_no_texts() -> None:

@@ -50,6 +50,15 @@ def _names_pattern(names_by_code: dict[str, list[str]]) -> re.Pattern[str]:
 _COUNTRY = _names_pattern(_NAMES)
 _AFTER_AT = _names_pattern(_WORDS["after_at"])
 _FROM_BEFORE = re.compile(rf"\b(?:{_alternation(_FROM)})\s*$")
+# "va scriu din Piacenza", "te escribo desde Huelva": where the person writes from is where they are.
+_WRITING_FROM_BEFORE = re.compile(
+    rf"\b(?:{_alternation(tuple(_WORDS['writing']))})\s+(?:{_alternation(_FROM)})\s*$"
+)
+# "il comune di Bergamo", "primaria din Madrid", "la fabrica de Lleida": an office or a workplace of the place, so
+# the place is where the question is about, not where the person comes from.
+_OF_INSTITUTION_BEFORE = re.compile(
+    rf"\b(?:{_alternation(tuple(_WORDS['institutions']))})\s+(?:{_alternation(_FROM)})\s*$"
+)
 _AT_BEFORE = re.compile(rf"\b(?:{_alternation(_AT)})\s*$")
 # "en la", "a la", "de la": there "la" is an article, not Romanian "la" (at), for the names of `after_at`.
 _ARTICLE_BEFORE = re.compile(r"\b(?:en|in|a|de|di|da|con|per|por|su|sobre|para)\s+la\s*$")
@@ -85,8 +94,12 @@ def places(text: str) -> list[Place]:
     for match in sorted([*_COUNTRY.finditer(folded), *after_at], key=lambda m: m.start()):
         country = next(code for code, value in match.groupdict().items() if value)
         before = folded[: match.start()]
-        if _FROM_BEFORE.search(before):
-            role: Role = "from"
+        if _WRITING_FROM_BEFORE.search(before):
+            role: Role = "here"
+        elif _OF_INSTITUTION_BEFORE.search(before):
+            role = "in"
+        elif _FROM_BEFORE.search(before):
+            role = "from"
         elif _TOWARDS_BEFORE.search(before):
             role = "to"
         elif _AT_BEFORE.search(before):

@@ -24,6 +24,11 @@ from knowledge.countries import located, mentioned, places
         ("sunt in Italia si vreau sa ma intorc acasa in Romania", [("it", "here"), ("ro", "to")]),
         ("volver a Rumanía el mes que viene", [("ro", "to")]),
         ("cum e somajul in spania?", [("es", "in")]),
+        ("il comune di Bergamo non mi iscrive", [("it", "in")]),  # an office of the place: not an origin
+        ("primaria din Madrid nu ma inregistreaza", [("es", "in")]),
+        ("la fabrica de Lleida no nos paga", [("es", "in")]),
+        ("va scriu din Piacenza, lucrez la o cooperativa", [("it", "here")]),  # writing from: where one is
+        ("te escribo desde Huelva", [("es", "here")]),
         ("spania", [("es", "named")]),
         ("merg spre Spania", [("es", "to")]),
         ("la sua datrice di lavoro usa il telefono", []),

@@ -91,6 +91,7 @@ bench-broadcast: venvs redis
 # What a turn costs: one at a time, by conversation length, under load (Rasa alone, then through the gateway).
 bench-turns: setup
 	HELPDESK_MODEL="$$(ops/model.sh)" .venv/bin/python bench/conversation_load.py
+	.venv/bin/python bench/http_client_cost.py
 
 .PHONY: inbox-user
 

@@ -5,7 +5,7 @@ Redis server of its own, started on a free port in a temporary directory and rem
 
 1. **One at a time** (after a warm-up), N samples each: Rasa's NLU alone (`/model/parse`); a full turn through
    Rasa's REST channel answering a domain response ("thanks") and a knowledge card; the same conversation's
-   turns 1-5 against turns 36-40 and 196-200 (does a turn cost more as the conversation grows?).
+   ten conversations of 200 turns, turn 5 against turns 40 and 200 (does a turn cost more as it grows?).
 2. **Load**: USERS simulated people in conversation (each a few turns in ro, it or es, one message after the
    answer to the previous one, no think time), first against Rasa's REST channel alone, then through the
    gateway (`POST /webhooks/web`, which answers once the replies are ready), for SECONDS seconds each:
@@ -41,6 +41,7 @@ from ops import local_stack
 from ops.local_stack import LocalStack, trained_model
 from ops.redis_server import RedisServer
 
+LONG_CONVERSATIONS = 10
 CONVERSATIONS = {
     "ro": [
         "buna ziua",
@@ -174,15 +175,21 @@ async def one_at_a_time(stack: Stack, samples: int) -> None:
             ("turn via the gateway: a knowledge card", card_gw),
         ):
             print(f"  {name:44} {pct(values, 0.5):7.1f} {pct(values, 0.95):8.1f}")
-        # One long conversation: does a turn cost more as it grows?
-        sender = uuid.uuid4().hex
+        # Long conversations: does a turn cost more as it grows? Ten conversations of 200 turns, the same five
+        # messages in turn (turns 5, 40 and 200 are the same message); the p50 of each turn over the ten.
         texts = CONVERSATIONS["ro"]
-        by_turn: dict[int, float] = {}
-        for turn in range(1, 201):
-            by_turn[turn] = await rasa_turn(client, stack.rasa, sender, texts[turn % len(texts)], "ro")
-        first, middle, late = (statistics.median(by_turn[t] for t in range(a, a + 5)) for a in (1, 36, 196))
+        runs = []
+        for _ in range(LONG_CONVERSATIONS):
+            sender = uuid.uuid4().hex
+            runs.append(
+                [await rasa_turn(client, stack.rasa, sender, texts[t % len(texts)], "ro") for t in range(1, 201)]
+            )
+        at = {t: statistics.median(run[t - 1] for run in runs) for t in (5, 40, 200)}
+        first, late = (statistics.median(run[t - 1] for run in runs for t in range(a, a + 5)) for a in (1, 196))
         print(
-            f"  one conversation, Rasa REST, p50 ms of turns 1-5: {first:.1f}, 36-40: {middle:.1f}, 196-200: {late:.1f}"
+            f"  {LONG_CONVERSATIONS} conversations of 200 turns, Rasa REST, p50 ms at turn 5: {at[5]:.1f}, "
+            f"turn 40: {at[40]:.1f}, turn 200: {at[200]:.1f} (turn 200 / turn 5: {at[200] / at[5]:.2f}); "
+            f"turns 1-5: {first:.1f}, 196-200: {late:.1f}"
         )
 
 

@@ -42,10 +42,16 @@ class InboxError(Exception):
         self.params = params
 
 
+# The channels whose user id is the person's phone number: the only cases with a number to show. A web chat,
+# Telegram or Viber id is an opaque handle: showing it tells a counsellor nothing and would be logged as a reveal.
+NUMBERED_CHANNELS = frozenset({"whatsapp", "sms"})
+
+
 def mask(user_id: str) -> str:
-    """A user id (a phone number on WhatsApp) with all but its last three characters hidden."""
+    """A user id (a phone number on WhatsApp) with all but its last three characters hidden (at most nine
+    dots: a 36-character web chat id reads like a short handle, not a wall of dots)."""
     core = user_id.split(":", 1)[-1]
-    return "•" * max(len(core) - 3, 3) + core[-3:]
+    return "•" * min(max(len(core) - 3, 3), 9) + core[-3:]
 
 
 class Inbox:
@@ -191,6 +197,7 @@ class Inbox:
         return {
             **self._summary(case, holder),
             "user": mask(case.user_id),
+            "has_number": case.channel in NUMBERED_CHANNELS,
             "country": fields.get("country", ""),
             "claimed_at": case.claimed_at,
             "first_response_at": case.first_response_at,
@@ -233,8 +240,10 @@ class Inbox:
             return None
 
     async def reveal(self, account: Account, case_id: str) -> str:
-        """The user's full id (phone number); the reveal is logged."""
+        """The user's full id (phone number); the reveal is logged. Only WhatsApp and SMS cases have one."""
         case = await self._case(account, case_id)
+        if case.channel not in NUMBERED_CHANNELS:
+            raise InboxError(409, "only WhatsApp and SMS cases have a phone number", "no_number")
         await self.audit.log(account.username, "reveal_number", case.id)
         return case.user_id
 

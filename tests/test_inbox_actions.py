@@ -251,6 +251,42 @@ async def test_a_case_lists_the_persons_earlier_cases_on_linked_channels(handoff
     assert everything["earlier_elsewhere"] == 0
 
 
+async def test_only_whatsapp_and_sms_cases_show_a_number_and_each_showing_is_logged(
+    handoff: HandoffServices,
+) -> None:
+    people = await team(handoff)
+    number = "+40722000111"
+    for channel, user, has_number in (
+        ("whatsapp", number, True),
+        ("sms", number, True),
+        ("telegram", "123456789", False),
+        ("viber", "01234567890A==", False),
+        ("web", "5f0c3b8e-2f44-4a4e-9d7a-1c2b3d4e5f60", False),
+    ):
+        case = await handoff.desk.cases.open(
+            conversation_id=f"{channel}:{user}",
+            channel=channel,
+            user_id=user,
+            language="ro",
+            centre="iasi",
+            reason="user_request",
+            urgent=False,
+            topic="",
+            origin="",
+            history=[],
+        )
+        seen = await handoff.inbox.case(people["ana"], case.id)
+        assert seen["has_number"] is has_number and seen["user"].endswith(user[-3:]) and len(seen["user"]) <= 12
+        if has_number:
+            assert await handoff.inbox.reveal(people["ana"], case.id) == user
+        else:
+            with pytest.raises(InboxError) as refused:
+                await handoff.inbox.reveal(people["ana"], case.id)
+            assert refused.value.code == "no_number"
+        logged = [e for e in await handoff.inbox.audit.entries(case.id) if e["action"] == "reveal_number"]
+        assert len(logged) == (1 if has_number else 0)
+
+
 async def test_the_message_that_made_a_case_urgent(handoff: HandoffServices) -> None:
     people = await team(handoff)
     await handoff.desk.conversations.set_fields("web:u7", origin="Iași")

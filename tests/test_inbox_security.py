@@ -238,11 +238,14 @@ def test_claims_are_exclusive_and_other_centres_cannot_open_a_case(
     view = ion.get(f"/inbox/api/cases/{case_id}").json()
     assert view["holder"] == users["ana"] and view["mine"] is False
     assert view["user"].endswith(sender[-3:]) and sender not in view["user"]  # masked
+    assert len(view["user"]) <= 12 and view["has_number"] is False  # a web chat id is a handle, not a number
 
-    revealed = ana.post(f"/inbox/api/cases/{case_id}/reveal", headers=csrf(ana)).json()
-    assert revealed["user"] == sender
+    # A web chat has no phone number to show: refused, and no reveal in the audit log (WhatsApp and SMS cases:
+    # tests/test_inbox_actions.py).
+    refused = ana.post(f"/inbox/api/cases/{case_id}/reveal", headers=csrf(ana))
+    assert refused.status_code == 409 and refused.json()["code"] == "no_number"
     actions = [(e["actor"], e["action"]) for e in sup.get(f"/inbox/api/audit?case={case_id}").json()["entries"]]
-    assert (users["ana"], "reveal_number") in actions
+    assert (users["ana"], "reveal_number") not in actions
     assert (users["ana"], "claim") in actions
     assert (users["dan"], "open") not in actions  # refused, so never opened
 

@@ -306,7 +306,7 @@ async function openCase(id, live = false) {
   const reason = word("reasons", c.reason);
   $("#case-title").textContent = c.urgent ? t("case.urgent_prefix", { reason }) : reason;
   const userFact = fact(t("case.person"), c.user);
-  if (c.state !== "closed") {
+  if (c.state !== "closed" && c.has_number) {
     userFact[1].append(" ", el("button", { type: "button", class: "link", id: "reveal", text: t("case.show_number"), onclick: reveal }));
   }
   $("#case-facts").replaceChildren(

@@ -26,6 +26,11 @@ def services_of(request: Request) -> HandoffServices:
     return request.app.state.services.handoff
 
 
+async def services_dep(request: Request) -> HandoffServices:
+    """`services_of` as a route dependency, called in the event loop (a plain function would run in a thread)."""
+    return services_of(request)
+
+
 def client_address(request: Request) -> str:
     """The request's real client address. uvicorn has already replaced the TCP peer by the right-most address
     of X-Forwarded-For that is not a trusted proxy, and only when the peer is one (TRUSTED_PROXIES,
@@ -80,14 +85,14 @@ Reader = Annotated[Account, Depends(reader)]
 Changer = Annotated[Account, Depends(changer)]
 
 
-def case_reader(account: Reader) -> Account:
+async def case_reader(account: Reader) -> Account:
     """An account that works with cases (not a campaigns-only account)."""
     if not account.sees_cases():
         raise HTTPException(403, "this account does not work with cases")
     return account
 
 
-def audit_reader(account: Reader) -> Account:
+async def audit_reader(account: Reader) -> Account:
     """A supervisor or an admin."""
     if account.role not in ("supervisor", "admin"):
         raise HTTPException(403, "the audit log is for supervisors and admins")
@@ -100,12 +105,12 @@ def _admin(account: Account) -> Account:
     return account
 
 
-def admin_reader(account: Reader) -> Account:
+async def admin_reader(account: Reader) -> Account:
     """An admin."""
     return _admin(account)
 
 
-def admin_changer(account: Changer) -> Account:
+async def admin_changer(account: Changer) -> Account:
     """An admin changing something (with the CSRF token)."""
     return _admin(account)
 
@@ -114,4 +119,4 @@ CaseReader = Annotated[Account, Depends(case_reader)]
 AuditReader = Annotated[Account, Depends(audit_reader)]
 AdminReader = Annotated[Account, Depends(admin_reader)]
 AdminChanger = Annotated[Account, Depends(admin_changer)]
-Services = Annotated[HandoffServices, Depends(services_of)]
+Services = Annotated[HandoffServices, Depends(services_dep)]

@@ -12,13 +12,13 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 
 from core.api_errors import ErrorOut, responses, too_large
-from gateway.deps import services_of
+from gateway.deps import services_dep
 from gateway.services import Services
 from messaging import metrics
 from messaging.inbound_backlog import Backlog
 
 router = APIRouter()
-ServicesDep = Annotated[Services, Depends(services_of)]
+ServicesDep = Annotated[Services, Depends(services_dep)]
 
 
 class Readiness(BaseModel):

@@ -12,12 +12,12 @@ from fastapi.responses import Response
 from channels.registry import MESSENGERS
 from core.api_errors import STORE, ErrorOut, responses
 from gateway import webhooks
-from gateway.deps import services_of
+from gateway.deps import services_dep
 from gateway.services import Services
 
 router = APIRouter()
 NAMES = frozenset(m.name for m in MESSENGERS)
-ServicesDep = Annotated[Services, Depends(services_of)]
+ServicesDep = Annotated[Services, Depends(services_dep)]
 # The schema lists each messenger's own path, body and signature header (api_docs.messenger_paths); 404 is a
 # channel that is off.
 ANSWERS = responses({400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut, **STORE})

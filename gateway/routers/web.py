@@ -17,12 +17,12 @@ from core.languages import LANGUAGES
 from core.locales import locale, text
 from gateway import web_chat
 from gateway.api_docs import web_request
-from gateway.deps import services_of
+from gateway.deps import services_dep
 from gateway.services import MAX_BLOCK_SECONDS, Services
 
 router = APIRouter()
 STATIC = Path(__file__).resolve().parent.parent / "static"
-ServicesDep = Annotated[Services, Depends(services_of)]
+ServicesDep = Annotated[Services, Depends(services_dep)]
 _STREAM_PART_MAX = 2**64 - 1
 
 

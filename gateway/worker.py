@@ -351,7 +351,9 @@ class Worker:
     async def _ask_rasa_until_answered(
         self, entry: Entry, message: InboundMessage, language: str, country: str | None
     ) -> RasaReply | None:
-        metadata = {"language": language, "channel": message.channel}
+        # The message id, the same on every try: Rasa answers a message it already answered from its tracker
+        # instead of running the turn again (rasa_server/replays.py).
+        metadata = {"language": language, "channel": message.channel, "message_id": message.message_id}
         if country:
             metadata["country"] = country
         delay = _RETRY_FIRST_SECONDS

@@ -57,7 +57,9 @@ RASA_DB = 1
 WORKER_DB = 2  # the in-process worker's (the gateway's embedded worker does not see it)
 PER_CONVERSATION = 10  # messages each person sends, one after the other
 GAP_SECONDS = 0.1  # between two messages of one person
-RASA_TURN_SECONDS = 0.05  # the stand-in's time per turn: a Rasa kill lands in the middle of one
+# The stand-in's time per turn, longer than GAP_SECONDS: a kill lands in the middle of a turn, with messages
+# waiting behind it in their conversation's lane.
+RASA_TURN_SECONDS = 0.15
 SENTENCES = {
     "ro": [
         "Bună ziua, am o întrebare despre contractul de muncă",

@@ -85,3 +85,22 @@ def test_what_the_earlier_turns_decided_is_carried_past_the_cut(stack: Stack) ->
     assert carried.get("country") == "it" and carried.get("language") == "ro"
     answer = turn(stack, sender, question)
     assert answer and not asks_for_the_country(answer)
+
+
+def test_a_message_asked_again_is_answered_from_the_tracker_not_run_twice(stack: Stack) -> None:
+    """The gateway asks again when a call to Rasa failed without an answer (rasa_server/replays.py)."""
+    sender = f"tracker-{uuid.uuid4().hex[:8]}"
+    body = {
+        "sender": sender,
+        "message": "lucrez in italia si nu m-au platit de 2 luni",
+        "metadata": {"language": "ro", "channel": "web", "message_id": "m-1"},
+    }
+    url = f"{stack.settings.rasa_url}/webhooks/rest/webhook"
+    first = httpx.post(url, json=body, timeout=60).json()
+    again = httpx.post(url, json=body, timeout=60).json()
+    assert first and again == first
+    users = [e["text"] for e in stored_events(stack, sender) if e["event"] == "user"]
+    assert users == [body["message"]]
+    other = httpx.post(url, json={**body, "metadata": {**body["metadata"], "message_id": "m-2"}}, timeout=60)
+    assert other.json()  # another id: a new turn
+    assert len([e for e in stored_events(stack, sender) if e["event"] == "user"]) == 2

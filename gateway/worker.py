@@ -351,13 +351,23 @@ class Worker:
     async def _ask_rasa_until_answered(
         self, entry: Entry, message: InboundMessage, language: str, country: str | None
     ) -> RasaReply | None:
-        # The message id, the same on every try: Rasa answers a message it already answered from its tracker
-        # instead of running the turn again (rasa_server/replays.py).
-        metadata = {"language": language, "channel": message.channel, "message_id": message.message_id}
+        # The message id, the same on every try, is kept in Rasa's tracker. A try that may follow a turn Rasa
+        # finished without our hearing of it (a retry, or an entry an earlier holder left unfinished) says
+        # `retry`: Rasa then answers a message it already answered from its tracker instead of running the
+        # turn again (rasa_server/replays.py); a first try spares Rasa that look.
+        metadata: dict[str, Any] = {
+            "language": language,
+            "channel": message.channel,
+            "message_id": message.message_id,
+        }
         if country:
             metadata["country"] = country
+        if entry.redelivered:
+            metadata["retry"] = True
         delay = _RETRY_FIRST_SECONDS
         while not self._stopping.is_set():
+            if delay > _RETRY_FIRST_SECONDS:
+                metadata["retry"] = True
             try:
                 text = as_rasa_text(message.text, language)
                 reply = await self._rasa.send(message.conversation_id, text, metadata)

@@ -21,6 +21,8 @@ Owns the Redis keys `hd:in:*` (streams, leases) and `hd:dedupe:*`.
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import logging
 import time
@@ -80,6 +82,7 @@ class Entry:
     partition: int
     entry_id: str
     message: InboundMessage | None  # None when the stored entry cannot be parsed
+    redelivered: bool = False  # taken before by a holder that did not finish it (read_pending)
 
 
 class InboundQueue:
@@ -155,10 +158,14 @@ class InboundQueue:
             await ensure_group(self._redis, stream, GROUP)
             pending = []
         rows = pending[0][1] if pending and pending[0][1] else []
+        redelivered = bool(rows)
         if not rows:
             fresh = await self._redis.xreadgroup(GROUP, consumer, {stream: ">"}, count=count, block=block_ms)
             rows = fresh[0][1] if fresh else []
-        return [self._entry(partition, entry_id, fields) for entry_id, fields in rows]
+        return [
+            dataclasses.replace(self._entry(partition, entry_id, fields), redelivered=redelivered)
+            for entry_id, fields in rows
+        ]
 
     async def read_pending(self, partition: int, after: str = "0", count: int = 100) -> list[Entry]:
         """Entries an earlier holder took and did not finish, after the entry id `after`, oldest first."""
@@ -172,7 +179,10 @@ class InboundQueue:
             await ensure_group(self._redis, self.stream_key(partition), GROUP)
             return []
         rows = found[0][1] if found and found[0][1] else []
-        return [self._entry(partition, entry_id, fields) for entry_id, fields in rows]
+        return [
+            dataclasses.replace(self._entry(partition, entry_id, fields), redelivered=True)
+            for entry_id, fields in rows
+        ]
 
     async def read_new(self, partition: int, block_ms: int, count: int = 100) -> list[Entry]:
         """Entries no worker has taken yet, oldest first, waiting up to `block_ms` for a first one."""

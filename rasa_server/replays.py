@@ -4,8 +4,10 @@ The gateway asks Rasa again when a call fails without an answer (Rasa killed or 
 turn may have been finished and stored just before: Rasa saves the tracker, then writes the HTTP answer. Rasa
 3.6 would run the turn a second time, so its tracker had the message twice (and the person could get a second,
 different answer). The gateway sends its message id in the metadata (`message_id`, the same on every try);
-under the conversation's lock, `handle_message` first looks for a stored user message with that id whose turn
-ended, and if there is one gives back the bot's answers of that turn as they were, without running anything.
+when a try may follow a finished turn (a retry, or an entry an earlier holder left unfinished) it adds
+`retry: true`, and under the conversation's lock `handle_message` first looks for a stored user message with
+that id whose turn ended; if there is one it gives back the bot's answers of that turn as they were, without
+running anything. A first try skips the look (one tracker read less per turn).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, Event, UserUtter
 from rasa.shared.core.trackers import DialogueStateTracker
 
 KEY = "message_id"
+RETRY = "retry"
 _original = MessageProcessor.handle_message
 
 
@@ -38,8 +41,9 @@ def answered(tracker: DialogueStateTracker, message_id: str) -> list[BotUttered]
 
 async def handle_message(self: MessageProcessor, message: UserMessage) -> list[dict[str, Any]] | None:
     """Rasa's `handle_message`, unless this message id was answered already: then the same answers."""
-    message_id = (message.metadata or {}).get(KEY)
-    if message_id and isinstance(message.output_channel, CollectingOutputChannel):
+    metadata = message.metadata or {}
+    message_id = metadata.get(KEY)
+    if message_id and metadata.get(RETRY) is True and isinstance(message.output_channel, CollectingOutputChannel):
         tracker = await self.tracker_store.retrieve(message.sender_id)
         replies = answered(tracker, str(message_id)) if tracker is not None else None
         if replies is not None:

@@ -57,6 +57,7 @@ async def test_a_crashed_workers_messages_go_to_the_next_holder(queue: InboundQu
     partition = queue.partition_of("web:crashy")
     assert await queue.hold(partition, "w1", 200)
     first = await queue.read(partition, block_ms=10)
+    assert not any(e.redelivered for e in first)
     await queue.done(first[0])  # w1 finished one message, then died holding two
     import asyncio
 
@@ -64,10 +65,23 @@ async def test_a_crashed_workers_messages_go_to_the_next_holder(queue: InboundQu
     assert await queue.hold(partition, "w2", 5000)
     again = await queue.read(partition, block_ms=10)
     assert [e.message.text for e in again] == ["m1", "m2"]
+    assert all(e.redelivered for e in again)  # the worker marks their Rasa calls as retries
     for entry in again:
         await queue.done(entry)
     assert await queue.read(partition, block_ms=10) == []
     assert await queue.depth() == 0
+
+
+async def test_pending_and_new_reads_say_which_entries_were_taken_before(queue: InboundQueue) -> None:
+    for i in range(2):
+        await queue.accept(msg("lanes", f"m{i}"))
+    partition = queue.partition_of("web:lanes")
+    assert await queue.read_pending(partition) == []  # nothing taken yet (the consumer group is made)
+    taken = await queue.read_new(partition, block_ms=10)
+    assert [(e.message.text, e.redelivered) for e in taken] == [("m0", False), ("m1", False)]
+    await queue.done(taken[0])
+    again = await queue.read_pending(partition)
+    assert [(e.message.text, e.redelivered) for e in again] == [("m1", True)]
 
 
 async def test_an_unreadable_entry_is_reported_not_fatal(queue: InboundQueue) -> None:

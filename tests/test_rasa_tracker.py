@@ -97,10 +97,14 @@ def test_a_message_asked_again_is_answered_from_the_tracker_not_run_twice(stack:
     }
     url = f"{stack.settings.rasa_url}/webhooks/rest/webhook"
     first = httpx.post(url, json=body, timeout=60).json()
-    again = httpx.post(url, json=body, timeout=60).json()
+    retry = {**body, "metadata": {**body["metadata"], "retry": True}}
+    again = httpx.post(url, json=retry, timeout=60).json()
     assert first and again == first
     users = [e["text"] for e in stored_events(stack, sender) if e["event"] == "user"]
     assert users == [body["message"]]
-    other = httpx.post(url, json={**body, "metadata": {**body["metadata"], "message_id": "m-2"}}, timeout=60)
-    assert other.json()  # another id: a new turn
+    other = httpx.post(url, json={**retry, "metadata": {**retry["metadata"], "message_id": "m-2"}}, timeout=60)
+    assert other.json()  # another id, even marked as a retry: a new turn
     assert len([e for e in stored_events(stack, sender) if e["event"] == "user"]) == 2
+    # A first try is not looked up (the gateway marks only retries and redelivered entries): it runs.
+    httpx.post(url, json={**body, "metadata": {**body["metadata"], "message_id": "m-2"}}, timeout=60)
+    assert len([e for e in stored_events(stack, sender) if e["event"] == "user"]) == 3

@@ -22,7 +22,6 @@ Owns the Redis keys `hd:in:*` (streams, leases) and `hd:dedupe:*`.
 from __future__ import annotations
 
 import dataclasses
-
 import json
 import logging
 import time

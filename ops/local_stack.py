@@ -64,7 +64,8 @@ class LocalStack:
 
     @classmethod
     def create(cls, model: Path, gateway_db: int, rasa_db: int, **overrides: object) -> LocalStack:
-        """A stack on free ports using two Redis databases of its own (gateway and Rasa)."""
+        """A stack on free ports using two Redis databases of its own (gateway and Rasa); `overrides` are
+        settings (field names) given to this object and, as their environment variables, to the processes."""
         settings = Settings(
             redis_url=f"redis://127.0.0.1:{TEST_REDIS_PORT}/{gateway_db}",
             rasa_url=f"http://127.0.0.1:{free_port()}",
@@ -73,6 +74,9 @@ class LocalStack:
             **overrides,
         )
         specs = {p.name: p for p in processes(settings, model, actions_port=free_port(), rasa_redis_db=rasa_db)}
+        exported = {name.upper(): _env_value(getattr(settings, name)) for name in overrides}
+        for spec in specs.values():
+            spec.env.update(exported)
         return cls(settings, specs)
 
     @property
@@ -114,3 +118,8 @@ class LocalStack:
     def wait_ready(self, timeout: float = 300) -> None:
         """Wait until /readyz says Redis and Rasa are ready."""
         wait_until(lambda: _ok(f"{self.gateway}/readyz"), timeout, "Rasa did not become ready")
+
+
+def _env_value(value: object) -> str:
+    """A setting as its environment variable reads it (booleans in lower case)."""
+    return str(value).lower() if isinstance(value, bool) else str(value)

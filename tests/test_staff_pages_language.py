@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from broadcasts.i18n import LOCALES as CAMPAIGN_LOCALES
+from broadcasts.topics import BUTTON_PAYLOADS
 from inbox.i18n import text
 from tests.conftest import ROOT, Stack
 from tests.test_inbox_locales import leaves, placeholders
@@ -35,6 +36,7 @@ def test_the_campaign_locales_have_the_same_keys_and_the_script_no_texts() -> No
     assert set(ro) == set(en)
     assert all(isinstance(v, str) and v.strip() for v in [*ro.values(), *en.values()])
     assert all(placeholders(ro[k]) == placeholders(en[k]) for k in ro)
+    assert all(f"values.payload.{payload}" in ro for payload in BUTTON_PAYLOADS)  # buttons' targets as words
     script = (ROOT / "broadcasts" / "static" / "campaigns.js").read_text(encoding="utf-8")
     assert "const RO" not in script and "const EN" not in script and "Campanie nouă" not in script
     page = (ROOT / "broadcasts" / "static" / "campaigns.html").read_text(encoding="utf-8")
@@ -73,6 +75,11 @@ def test_the_campaigns_login_page_and_page_speak_the_language(
         expect(page.locator(f'#audience [data-group="{group}"][data-value="{value}"]')).to_have_text(
             words["values"][group][value]
         )
+    option = page.locator('#payload-0 option[value="/request_human"]')
+    expect(option).to_have_text(words["values"]["payload"]["/request_human"])
+    expect(page.locator("#title-0-es")).to_have_attribute(
+        "placeholder", f"{words['page']['button_title']} ({words['values']['language']['es']})"
+    )
     shot(page, f"campaigns-{language}-{'phone' if phone else 'desktop'}.png")
     other = "en" if language == "ro" else "ro"
     page.get_by_role("button", name=other.upper(), exact=True).click()
@@ -82,6 +89,7 @@ def test_the_campaigns_login_page_and_page_speak_the_language(
     expect(page.locator('#audience [data-group="country"][data-value="it"]')).to_have_text(
         other_words["values"]["country"]["it"]
     )
+    expect(option).to_have_text(other_words["values"]["payload"]["/request_human"])
     page.context.close()
 
 

@@ -42,6 +42,9 @@ function translate() {
   document.documentElement.lang = locale.language;
   for (const node of document.querySelectorAll("[data-t]")) node.textContent = words[node.dataset.t] || node.dataset.t;
   for (const node of document.querySelectorAll("[data-group]")) node.textContent = valueWord(node.dataset.group, node.dataset.value);
+  for (const node of document.querySelectorAll("[data-title-language]")) {
+    node.placeholder = `${words.button_title} (${valueWord("language", node.dataset.titleLanguage)})`;
+  }
   $("who").textContent = `${me.name} (${(locale.texts.roles || {})[me.role] || me.role})`;
   const others = me.ui_languages.filter((l) => l !== locale.language);
   $("lang").textContent = (others[0] || locale.language).toUpperCase();
@@ -69,10 +72,12 @@ function buildForm() {
     const row = el("div", { class: "button-row" });
     const select = el("select", { id: `payload-${i}`, "aria-label": words.payload });
     select.append(el("option", { value: "" }, "—"));
-    for (const payload of me.payloads) select.append(el("option", { value: payload }, payload));
+    for (const payload of me.payloads) {
+      select.append(el("option", { value: payload, "data-group": "payload", "data-value": payload }, valueWord("payload", payload)));
+    }
     row.append(select);
     for (const language of me.languages) {
-      row.append(el("input", { id: `title-${i}-${language}`, placeholder: language, maxlength: "20" }));
+      row.append(el("input", { id: `title-${i}-${language}`, "data-title-language": language, maxlength: "20" }));
     }
     $("buttons").append(row);
   }

@@ -11,6 +11,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, expect
 
+from broadcasts.campaigns import MAX_BUTTONS
 from broadcasts.i18n import LOCALES as CAMPAIGN_LOCALES
 from broadcasts.topics import BUTTON_PAYLOADS
 from inbox.i18n import text
@@ -75,6 +76,7 @@ def test_the_campaigns_login_page_and_page_speak_the_language(
         expect(page.locator(f'#audience [data-group="{group}"][data-value="{value}"]')).to_have_text(
             words["values"][group][value]
         )
+    expect(page.locator("#buttons select")).to_have_count(MAX_BUTTONS)  # as many as a campaign may hold
     option = page.locator('#payload-0 option[value="/request_human"]')
     expect(option).to_have_text(words["values"]["payload"]["/request_human"])
     expect(page.locator("#title-0-es")).to_have_attribute(

@@ -68,7 +68,7 @@ function buildForm() {
     texts.append(area, el("div", { id: `count-${language}`, class: "count" }));
     $("fallback").append(el("option", { value: language, "data-group": "language", "data-value": language }, valueWord("language", language)));
   }
-  for (let i = 0; i < 2; i++) {
+  for (let i = 0; i < me.max_buttons; i++) {
     const row = el("div", { class: "button-row" });
     const select = el("select", { id: `payload-${i}`, "aria-label": words.payload });
     select.append(el("option", { value: "" }, "—"));
@@ -116,7 +116,7 @@ function form() {
     }
   }
   const buttons = [];
-  for (let i = 0; i < 2; i++) {
+  for (let i = 0; i < me.max_buttons; i++) {
     const payload = $(`payload-${i}`).value;
     if (!payload) continue;
     const titles = {};
@@ -138,7 +138,7 @@ function fill(c) {
     $(`vars-${language}`).value = JSON.stringify((c.templates[language] || {}).variables || {});
   }
   $("fallback").value = c.fallback || "";
-  for (let i = 0; i < 2; i++) {
+  for (let i = 0; i < me.max_buttons; i++) {
     const b = c.buttons[i] || { payload: "", titles: {} };
     $(`payload-${i}`).value = b.payload;
     for (const language of me.languages) $(`title-${i}-${language}`).value = b.titles[language] || "";

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Body, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from broadcasts.campaigns import DRAFTERS, MAX_TEXT, CampaignError, Draft
+from broadcasts.campaigns import DRAFTERS, MAX_BUTTONS, MAX_TEXT, CampaignError, Draft
 from broadcasts.i18n import LOCALES, languages, locale, pick
 from broadcasts.message import footer
 from broadcasts.report import as_csv, progress
@@ -217,6 +217,7 @@ async def me(request: Request, account: Reader) -> JSONResponse:
             "payloads": list(BUTTON_PAYLOADS),
             "limits": LIMITS,
             "max_text": MAX_TEXT,
+            "max_buttons": MAX_BUTTONS,
             "footer": {language: footer(language, recognition) for language in LANGUAGES},
         }
     )

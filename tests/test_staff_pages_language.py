@@ -92,6 +92,17 @@ def test_the_campaigns_login_page_and_page_speak_the_language(
         other_words["values"]["country"]["it"]
     )
     expect(option).to_have_text(other_words["values"]["payload"]["/request_human"])
+    page.reload()  # the choice is kept on the account
+    expect(page.locator("h1")).to_have_text(other_words["page"]["title"])
+    expect(page.locator("html")).to_have_attribute("lang", other)
+    url = f"{stack.gateway}/campaigns/api/me/language"
+    csrf = page.evaluate("me.csrf")
+    assert page.request.post(url, data={"language": "xx"}, headers={"x-csrf-token": csrf}).status == 422
+    assert page.request.post(url, data={"language": language}).status == 403  # no CSRF token
+    page.get_by_role("button", name=language.upper(), exact=True).click()  # back, for the other runs
+    expect(page.locator("h1")).to_have_text(words["page"]["title"])
+    page.reload()
+    expect(page.locator("h1")).to_have_text(words["page"]["title"])
     page.context.close()
 
 

@@ -1,7 +1,8 @@
 // The campaigns page: draft, live audience count and previews, approval, send or schedule, live progress.
 "use strict";
 // Every text of the page is in broadcasts/locales/{language}.json (served at /campaigns/locales/), in the
-// account's language first; the RO / EN button switches between the languages there are.
+// account's language first; the RO / EN button switches between the languages there are and keeps the choice on
+// the account.
 const COLUMNS = ["queued", "sent", "delivered", "read", "failed", "unconfirmed", "skipped", "stopped", "remaining"];
 let words = {}, locale = { language: "ro", texts: {} }, me = null, current = null, timer = null, counting = null;
 const $ = (id) => document.getElementById(id);
@@ -285,7 +286,10 @@ async function start() {
   await loadTexts(me.language || "ro");
   buildForm();
   translate();
-  $("lang").addEventListener("click", () => loadTexts($("lang").dataset.language).then(translate).then(preview).catch(showError));
+  $("lang").addEventListener("click", () => {
+    const language = $("lang").dataset.language;  // kept on the account: the next login opens in it
+    api("/me/language", "POST", { language }).then(() => loadTexts(language)).then(translate).then(preview).catch(showError);
+  });
   $("new").addEventListener("click", () => open(null));
   $("save").addEventListener("click", save);
   for (const action of ["approve", "send", "pause", "resume", "cancel"]) {

@@ -30,7 +30,7 @@ from broadcasts.topics import BUTTON_PAYLOADS, CHANNELS, TOPICS
 from core.api_errors import STORE, DetailOut, InvalidOut, responses
 from core.languages import LANGUAGES
 from gateway.services import Services
-from inbox.accounts import Account
+from inbox.accounts import Account, AccountError
 from inbox.deps import active_session
 from inbox.i18n import text
 from inbox.login import log_in
@@ -221,6 +221,24 @@ async def me(request: Request, account: Reader) -> JSONResponse:
             "footer": {language: footer(language, recognition) for language in LANGUAGES},
         }
     )
+
+
+@router.post("/api/me/language", responses=_CHANGE)
+async def choose_language(request: Request, body: JsonBody, account: Changer) -> JSONResponse:
+    """Choose the language of one's campaigns page, {"language": "ro" | "en"}: kept on the account (the inbox's
+    too: one account, one language), and by this browser's login page."""
+    language = body.get("language") if isinstance(body, dict) else None
+    if not isinstance(language, str) or language not in languages():
+        raise HTTPException(422, f"language: one of {', '.join(languages())}")
+    handoff = _services(request).handoff
+    try:
+        await handoff.accounts.set_language(account.username, language)
+    except AccountError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    await handoff.audit.log(account.username, "language", detail=language)
+    response = _api({"language": language})
+    _cookie(response, request, LANGUAGE_COOKIE, language, 365 * 24 * 3600)
+    return response
 
 
 @router.get("/api/campaigns")

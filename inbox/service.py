@@ -100,7 +100,8 @@ class Inbox:
         }
 
     async def queue(self, account: Account, centre: str | None = None) -> dict[str, Any]:
-        """The open cases the account may see: one centre's, or (supervisors) every centre's and the overflow."""
+        """The open cases the account may see: one centre's, or (supervisors) every centre's, and the overflow (of
+        the centre asked for, or of all)."""
         if not account.sees_cases():
             raise InboxError(403, "this account does not work with cases", "no_cases")
         if account.role == "counsellor":
@@ -115,7 +116,8 @@ class Inbox:
         cases.sort(key=lambda c: (not c.urgent, c.created_at))
         out: dict[str, Any] = {"cases": await self._cards(cases)}
         if account.role == "supervisor":
-            out["overflow"] = await self._cards(await self.desk.cases.overflowed())
+            overflow = await self.desk.cases.overflowed()
+            out["overflow"] = await self._cards([c for c in overflow if not centre or c.centre == centre])
         out["names"] = await self.accounts.names()
         out["sla_minutes"] = {"amber": self.sla_minutes[0], "red": self.sla_minutes[1]}
         return out

@@ -21,7 +21,6 @@ Owns the Redis keys `hd:in:*` (streams, leases) and `hd:dedupe:*`.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import time
@@ -147,24 +146,7 @@ class InboundQueue:
 
     async def read(self, partition: int, block_ms: int, count: int = 20) -> list[Entry]:
         """The partition's unfinished entries (left by an earlier holder) or else new ones, oldest first."""
-        stream = self.stream_key(partition)
-        consumer = f"p{partition}"
-        try:
-            pending = await self._redis.xreadgroup(GROUP, consumer, {stream: "0"}, count=count)
-        except ResponseError as exc:
-            if "NOGROUP" not in str(exc):
-                raise
-            await ensure_group(self._redis, stream, GROUP)
-            pending = []
-        rows = pending[0][1] if pending and pending[0][1] else []
-        redelivered = bool(rows)
-        if not rows:
-            fresh = await self._redis.xreadgroup(GROUP, consumer, {stream: ">"}, count=count, block=block_ms)
-            rows = fresh[0][1] if fresh else []
-        return [
-            dataclasses.replace(self._entry(partition, entry_id, fields), redelivered=redelivered)
-            for entry_id, fields in rows
-        ]
+        return await self.read_pending(partition, count=count) or await self.read_new(partition, block_ms, count)
 
     async def read_pending(self, partition: int, after: str = "0", count: int = 100) -> list[Entry]:
         """Entries an earlier holder took and did not finish, after the entry id `after`, oldest first."""
@@ -178,10 +160,7 @@ class InboundQueue:
             await ensure_group(self._redis, self.stream_key(partition), GROUP)
             return []
         rows = found[0][1] if found and found[0][1] else []
-        return [
-            dataclasses.replace(self._entry(partition, entry_id, fields), redelivered=True)
-            for entry_id, fields in rows
-        ]
+        return [self._entry(partition, entry_id, fields, redelivered=True) for entry_id, fields in rows]
 
     async def read_new(self, partition: int, block_ms: int, count: int = 100) -> list[Entry]:
         """Entries no worker has taken yet, oldest first, waiting up to `block_ms` for a first one."""
@@ -257,14 +236,16 @@ class InboundQueue:
         return Snapshot(depths, max(0, now_ms - min(firsts)) / 1000 if firsts else 0.0)
 
     @staticmethod
-    def _entry(partition: int, entry_id: str | bytes, fields: dict[bytes | str, bytes | str]) -> Entry:
+    def _entry(
+        partition: int, entry_id: str | bytes, fields: dict[bytes | str, bytes | str], redelivered: bool = False
+    ) -> Entry:
         raw = fields.get(b"m") or fields.get("m")
         eid = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
         try:
-            return Entry(partition, eid, InboundMessage.from_json(raw) if raw else None)
+            return Entry(partition, eid, InboundMessage.from_json(raw) if raw else None, redelivered)
         except (ValueError, TypeError):
             log.error("unreadable inbound entry %s in partition %d", eid, partition)
-            return Entry(partition, eid, None)
+            return Entry(partition, eid, None, redelivered)
 
 
 def _text(value: bytes | str) -> str:

@@ -227,7 +227,7 @@ async def me(request: Request, account: Reader) -> JSONResponse:
 async def choose_language(request: Request, body: JsonBody, account: Changer) -> JSONResponse:
     """Choose the language of one's campaigns page, {"language": "ro" | "en"}: kept on the account (the inbox's
     too: one account, one language), and by this browser's login page."""
-    language = body.get("language") if isinstance(body, dict) else None
+    language = body.get("language")
     if not isinstance(language, str) or language not in languages():
         raise HTTPException(422, f"language: one of {', '.join(languages())}")
     handoff = _services(request).handoff

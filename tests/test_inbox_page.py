@@ -196,10 +196,14 @@ def test_the_inbox_on_a_phone_and_the_supervisors_figures(
     wait_until(lambda: any("Soy asesor" in t for t in chat_messages(stack, sender)), 15, "no reply")
     sup.context.close()
 
-    ana = open_inbox(browser, stack, team["ana"])  # a counsellor with the inbox open is on duty
     desk = open_inbox(browser, stack, team["sup"])
     desk.get_by_role("button", name="Figures").click()
-    expect(desk.locator("#on-duty")).to_contain_text(f"Iași: {team['ana']}")
+    expect(desk.locator("#on-duty")).not_to_contain_text(team["ana"])
+    ana = open_inbox(browser, stack, team["ana"])  # a counsellor with the inbox open is on duty
+    on_duty = lambda: redis_client.zscore("hd:inbox:online", team["ana"]) is not None  # noqa: E731
+    wait_until(on_duty, 15, "the open inbox's event stream did not put its owner on duty")
+    # the open figures follow who comes on duty (refreshed every 15 s), without reopening the view
+    expect(desk.locator("#on-duty")).to_contain_text(f"Iași: {team['ana']}", timeout=20_000)
     expect(desk.locator("#view-queue")).to_be_hidden()  # one view at a time
     ana.context.close()
     table = desk.locator("#figures")

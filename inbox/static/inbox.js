@@ -774,6 +774,8 @@ async function start() {
   await route();
   listen();
   setInterval(() => loadQueue().catch(() => {}), 60_000);  // waiting times move on
+  // Figures open: who is on duty changes as colleagues open and close the inbox (presence is fresh for 30 s)
+  setInterval(() => { if (!$("#view-figures").hidden && !document.hidden) loadFigures().catch(() => {}); }, 15_000);
   setInterval(() => { if (state.caseData && state.caseData.mine && state.caseData.state !== "closed") api(`/inbox/api/cases/${state.current}/claim`, {}).catch(() => {}); }, 120_000);
 }
 

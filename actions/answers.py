@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import cards, country_of, language_of, send, signal
 from core.locales import text
-from knowledge.countries import located, mentioned
+from knowledge.countries import hinted, located, mentioned
 from knowledge.render import country_question, render
 
 TOPIC_INTENTS = {
@@ -49,14 +49,15 @@ def country_events(dispatcher: CollectingDispatcher, tracker: Tracker) -> tuple[
 
     Only a statement of where the user is ("lucrez in Spania") changes the stored country; a country the
     question is about ("somajul in Spania", "vreau sa plec in Germania") is answered for without being
-    stored, and a country named as origin ("sunt din Moldova") changes nothing."""
+    stored, and a country named as origin ("sunt din Moldova") changes nothing. With no country known, the words
+    of one country's system ("busta paga", "el finiquito") answer for it, without storing it."""
     country = country_of(tracker)
     text = tracker.latest_message.get("text") or ""
     here = located(text)
     if here and here != country:
         signal(dispatcher, {"profile": {"country": here}})
         return here, [SlotSet("country", here)]
-    return mentioned(text) or country, []
+    return mentioned(text) or country or hinted(text), []
 
 
 class ActionAnswer(Action):

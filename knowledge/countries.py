@@ -30,7 +30,8 @@ _NAMES: dict[str, list[str]] = {
 _FROM: tuple[str, ...] = tuple(_WORDS["from"])
 _MOVING: tuple[str, ...] = tuple(_WORDS["moving"])
 _BEING: tuple[str, ...] = tuple(_WORDS["being"])
-_AT: tuple[str, ...] = tuple(_WORDS["at"])
+_NEAR: tuple[str, ...] = tuple(_WORDS["near"])
+_AT: tuple[str, ...] = (*_WORDS["at"], *_NEAR)
 
 
 def _alternation(words: tuple[str, ...]) -> str:
@@ -54,12 +55,17 @@ _FROM_BEFORE = re.compile(rf"\b(?:{_alternation(_FROM)})\s*$")
 _WRITING_FROM_BEFORE = re.compile(
     rf"\b(?:{_alternation(tuple(_WORDS['writing']))})\s+(?:{_alternation(_FROM)})\s*$"
 )
-# "il comune di Bergamo", "primaria din Madrid", "la fabrica de Lleida": an office or a workplace of the place, so
-# the place is where the question is about, not where the person comes from.
+# "il comune di Bergamo", "primaria din Madrid", "la fabrica de Lleida", "la fabrica de mezeluri din Parma": an
+# office or a workplace of the place (up to three words after its noun, within the clause), so the place is where the
+# question is about, not where the person comes from. A verb of being between them keeps the origin: "lucrez la
+# fabrica dar sunt din Moldova".
 _OF_INSTITUTION_BEFORE = re.compile(
-    rf"\b(?:{_alternation(tuple(_WORDS['institutions']))})\s+(?:{_alternation(_FROM)})\s*$"
+    rf"\b(?:{_alternation(tuple(_WORDS['institutions']))})\b"
+    rf"(?:\s+(?!(?:{_alternation(tuple(_WORDS['origin_verbs']))})\b)[^\s,.;:!?]+){{0,3}}"
+    rf"\s+(?:{_alternation(_FROM)})\s*$"
 )
 _AT_BEFORE = re.compile(rf"\b(?:{_alternation(_AT)})\s*$")
+_NEAR_BEFORE = re.compile(rf"\b(?:{_alternation(_NEAR)})\s*$")
 # "en la", "a la", "de la": there "la" is an article, not Romanian "la" (at), for the names of `after_at`.
 _ARTICLE_BEFORE = re.compile(r"\b(?:en|in|a|de|di|da|con|per|por|su|sobre|para)\s+la\s*$")
 _TOWARDS_BEFORE = re.compile(r"\b(?:spre|catre|verso|hacia)\s*$")
@@ -98,7 +104,7 @@ def places(text: str) -> list[Place]:
             role: Role = "here"
         elif _OF_INSTITUTION_BEFORE.search(before):
             role = "in"
-        elif _FROM_BEFORE.search(before):
+        elif _FROM_BEFORE.search(before) and not _NEAR_BEFORE.search(before):
             role = "from"
         elif _TOWARDS_BEFORE.search(before):
             role = "to"
@@ -131,3 +137,13 @@ def mentioned(text: str) -> str | None:
         if any(p.role in roles for p in found):
             return _one(found, roles)
     return None
+
+
+_HINTS = _names_pattern(_WORDS["hints"])
+
+
+def hinted(text: str) -> str | None:
+    """The one country whose own offices, forms or pay words the text uses ("busta paga", "el finiquito",
+    "SEPE"), for answering a question that names no country; None when it uses none, or those of two."""
+    countries = {next(code for code, value in m.groupdict().items() if value) for m in _HINTS.finditer(fold(text))}
+    return countries.pop() if len(countries) == 1 else None

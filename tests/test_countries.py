@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.countries import located, mentioned, places
+from knowledge.countries import hinted, located, mentioned, places
 
 
 @pytest.mark.parametrize(
@@ -27,6 +27,15 @@ from knowledge.countries import located, mentioned, places
         ("il comune di Bergamo non mi iscrive", [("it", "in")]),  # an office of the place: not an origin
         ("primaria din Madrid nu ma inregistreaza", [("es", "in")]),
         ("la fabrica de Lleida no nos paga", [("es", "in")]),
+        (
+            "lucrez la fabrica de mezeluri din Parma",
+            [("it", "in")],
+        ),  # a workplace named in a few words, of the place
+        ("o agenzia per il lavoro din Verona mi-a oferit un post", [("it", "in")]),
+        ("lucrez la fabrica dar sunt din Moldova", [("md", "from")]),  # a verb of being between: still an origin
+        ("lucrez la o ferma langa Latina", [("it", "here")]),  # near a place is there
+        ("vivo cerca de Lleida", [("es", "here")]),
+        ("abito vicino a Prato", [("it", "here")]),
         ("va scriu din Piacenza, lucrez la o cooperativa", [("it", "here")]),  # writing from: where one is
         ("te escribo desde Huelva", [("es", "here")]),
         ("spania", [("es", "named")]),
@@ -126,3 +135,20 @@ def test_a_question_is_answered_for_the_country_it_is_about_but_never_for_an_ori
     assert mentioned("vreau sa plec in Germania") == "other"
     assert mentioned("sunt din Moldova, cum fac contract?") is None
     assert mentioned("sunt in Italia dar vreau sa plec in Spania") == "it"
+
+
+@pytest.mark.parametrize(
+    ("text", "country"),
+    [
+        ("fac ore suplimentare si nu le vad in busta paga", "it"),
+        ("cum cer TFR-ul de la INPS?", "it"),
+        ("no me han dado el finiquito", "es"),
+        ("pedi cita previa en el SEPE", "es"),
+        ("nu mi-a platit salariul", None),
+        ("busta paga si nomina", None),  # two countries' words: none
+        ("come chiedo la disoccupazione?", None),  # a word of the language, not of one country's system
+        ("el sindicato no me contesta", None),
+    ],
+)
+def test_the_words_of_one_countrys_system_hint_at_it(text: str, country: str | None) -> None:
+    assert hinted(text) == country

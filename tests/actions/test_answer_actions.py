@@ -51,6 +51,21 @@ async def test_a_country_the_question_names_is_answered_for_but_not_stored() -> 
     assert events == answered(WAGES)
 
 
+async def test_the_words_of_one_countrys_system_answer_for_it_without_storing_it() -> None:
+    shown, events = await run(ActionAnswer(), tracker("nu mi-au dat busta paga de 2 luni", WAGES))
+    assert shown == [card(WAGES, "ro", "it")]
+    assert events == answered(WAGES)
+    shown, _ = await run(
+        ActionAnswer(), tracker("no me pagan, la nomina llega tarde", WAGES, slots={"language": "es"})
+    )
+    assert shown == [card(WAGES, "es", "es")]
+    # a country known wins over the words; the words of two countries say nothing
+    shown, _ = await run(ActionAnswer(), tracker("nu vad orele in busta paga", WAGES, slots={"country": "es"}))
+    assert shown == [card(WAGES, "ro", "es")]
+    shown, _ = await run(ActionAnswer(), tracker("busta paga sau nomina, tot nu am primit", WAGES))
+    assert shown == [country_question("ro")]
+
+
 async def test_saying_where_one_works_stores_the_country_and_tells_the_gateway() -> None:
     shown, events = await run(
         ActionAnswer(), tracker("lucrez in Spania si nu mi-au platit salariul", WAGES, slots={"country": "it"})

@@ -55,10 +55,10 @@ _FROM_BEFORE = re.compile(rf"\b(?:{_alternation(_FROM)})\s*$")
 _WRITING_FROM_BEFORE = re.compile(
     rf"\b(?:{_alternation(tuple(_WORDS['writing']))})\s+(?:{_alternation(_FROM)})\s*$"
 )
-# "il comune di Bergamo", "primaria din Madrid", "la fabrica de Lleida", "la fabrica de mezeluri din Parma": an
-# office or a workplace of the place (up to three words after its noun, within the clause), so the place is where the
-# question is about, not where the person comes from. A verb of being between them keeps the origin: "lucrez la
-# fabrica dar sunt din Moldova".
+# "il comune di Bergamo", "primaria din Madrid", "la fabrica de Lleida", "la fabrica de mezeluri din Parma":
+# an office or a workplace of the place (up to three words after its noun, within the clause), so the place is
+# where the question is about, not where the person comes from. A verb of being between them keeps the origin:
+# "lucrez la fabrica dar sunt din Moldova".
 _OF_INSTITUTION_BEFORE = re.compile(
     rf"\b(?:{_alternation(tuple(_WORDS['institutions']))})\b"
     rf"(?:\s+(?!(?:{_alternation(tuple(_WORDS['origin_verbs']))})\b)[^\s,.;:!?]+){{0,3}}"

@@ -37,7 +37,7 @@ lint: venvs
 	ops/compose-check.sh
 
 validate: venvs
-	RASA_TELEMETRY_ENABLED=false .venv-rasa/bin/rasa data validate --domain bot/domain --data nlu stories \
+	PYTHONPATH=. RASA_TELEMETRY_ENABLED=false .venv-rasa/bin/rasa data validate --domain bot/domain --data nlu stories \
 	  --config config.yml --fail-on-warnings
 
 # The custom actions run with rasa-sdk's CollectingDispatcher (tests/actions), in a small Python 3.10 venv of

@@ -14,9 +14,10 @@ COPY knowledge knowledge
 COPY rasa_server rasa_server
 # Container health checks (docker-compose.yml, deploy/kubernetes): python /app/healthcheck.py rasa|http
 COPY docker/healthcheck.py healthcheck.py
+# PYTHONPATH before training: config.yml names the intent classifier in rasa_server/intent_classifier.py
+ENV RASA_TELEMETRY_ENABLED=false PYTHONPATH=/app
 RUN rasa train --domain bot/domain --data nlu stories --config config.yml --out models --fixed-model-name model \
     && chown -R rasa /app
 USER rasa
-ENV RASA_TELEMETRY_ENABLED=false PYTHONPATH=/app
 EXPOSE 5005 5055
 CMD ["rasa", "run", "--enable-api", "--model", "models/model.tar.gz", "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"]

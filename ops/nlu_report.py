@@ -26,7 +26,14 @@ from safety.triage import assess
 LANGUAGES = ("ro", "it", "es")
 TARGET_F1 = 0.90
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
-ENV = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore"}
+# The repository root on PYTHONPATH: config.yml names a classifier of ours (rasa_server/intent_classifier.py).
+ENV = {
+    **os.environ,
+    "RASA_TELEMETRY_ENABLED": "false",
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+    "PYTHONWARNINGS": "ignore",
+    "PYTHONPATH": str(ROOT),
+}
 
 
 def languages_of_examples() -> dict[str, str]:

@@ -44,6 +44,6 @@ class ScaledLogisticRegressionClassifier(LogisticRegressionClassifier):
         super().__init__(config, name, model_storage, resource)
         self.clf.set_params(C=float(self.config["C"]))
 
-    def _create_X(self, messages: list[Message]) -> csr_matrix:  # noqa: N802 (Rasa's name)
+    def _create_X(self, messages: list[Message]) -> csr_matrix:  # Rasa's name for it
         """Rasa's feature rows, scaled (training and prediction alike)."""
         return scaled(super()._create_X(messages))

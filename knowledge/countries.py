@@ -50,6 +50,7 @@ def _names_pattern(names_by_code: dict[str, list[str]]) -> re.Pattern[str]:
 
 _COUNTRY = _names_pattern(_NAMES)
 _AFTER_AT = _names_pattern(_WORDS["after_at"])
+_HINTS = _names_pattern(_WORDS["hints"])  # one country's system words: hinted()
 _FROM_BEFORE = re.compile(rf"\b(?:{_alternation(_FROM)})\s*$")
 # "va scriu din Piacenza", "te escribo desde Huelva": where the person writes from is where they are.
 _WRITING_FROM_BEFORE = re.compile(
@@ -137,9 +138,6 @@ def mentioned(text: str) -> str | None:
         if any(p.role in roles for p in found):
             return _one(found, roles)
     return None
-
-
-_HINTS = _names_pattern(_WORDS["hints"])
 
 
 def hinted(text: str) -> str | None:

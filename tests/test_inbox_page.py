@@ -196,6 +196,9 @@ def test_the_inbox_on_a_phone_and_the_supervisors_figures(
     wait_until(lambda: any("Soy asesor" in t for t in chat_messages(stack, sender)), 15, "no reply")
     sup.context.close()
 
+    redis_client.zrem(
+        "hd:inbox:online", team["ana"]
+    )  # her earlier tabs are closed: off duty, whatever their beacons
     desk = open_inbox(browser, stack, team["sup"])
     desk.get_by_role("button", name="Figures").click()
     expect(desk.locator("#on-duty")).not_to_contain_text(team["ana"])

@@ -50,14 +50,15 @@ def country_events(dispatcher: CollectingDispatcher, tracker: Tracker) -> tuple[
     Only a statement of where the user is ("lucrez in Spania") changes the stored country; a country the
     question is about ("somajul in Spania", "vreau sa plec in Germania") is answered for without being
     stored, and a country named as origin ("sunt din Moldova") changes nothing. With no country known, the words
-    of one country's system ("busta paga", "el finiquito") answer for it, without storing it."""
+    of one country's system ("busta paga", "el finiquito"), or in Romanian its borrowed words for the employer
+    ("padronul", "jefu"), answer for it, without storing it."""
     country = country_of(tracker)
     text = tracker.latest_message.get("text") or ""
     here = located(text)
     if here and here != country:
         signal(dispatcher, {"profile": {"country": here}})
         return here, [SlotSet("country", here)]
-    return mentioned(text) or country or hinted(text), []
+    return mentioned(text) or country or hinted(text, language_of(tracker)), []
 
 
 class ActionAnswer(Action):

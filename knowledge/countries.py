@@ -12,6 +12,7 @@ The names and the role words are data: knowledge/data/countries.yml.
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,8 @@ from core.languages import fold
 
 Role = Literal["here", "in", "from", "to", "named"]
 
-_WORDS = yaml.safe_load((Path(__file__).resolve().parent / "data" / "countries.yml").read_text(encoding="utf-8"))
+_DATA = Path(__file__).resolve().parent / "data"
+_WORDS = yaml.safe_load((_DATA / "countries.yml").read_text(encoding="utf-8"))
 _NAMES: dict[str, list[str]] = {
     code: [*names, *_WORDS["places"].get(code, [])] for code, names in _WORDS["countries"].items()
 }
@@ -51,6 +53,7 @@ def _names_pattern(names_by_code: dict[str, list[str]]) -> re.Pattern[str]:
 _COUNTRY = _names_pattern(_NAMES)
 _AFTER_AT = _names_pattern(_WORDS["after_at"])
 _HINTS = _names_pattern(_WORDS["hints"])  # one country's system words: hinted()
+_BORROWED = _names_pattern(_WORDS["borrowed"])  # Italian or Spanish words in a Romanian message: hinted()
 _FROM_BEFORE = re.compile(rf"\b(?:{_alternation(_FROM)})\s*$")
 # "va scriu din Piacenza", "te escribo desde Huelva": where the person writes from is where they are.
 _WRITING_FROM_BEFORE = re.compile(
@@ -77,8 +80,51 @@ def _verb_before(verbs: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(rf"\b(?:{'|'.join(verbs)})\b(?:\s+\S+){{0,3}}\s*$")
 
 
+_SETTLED_BEFORE = _verb_before(tuple(_WORDS["settled"]))
 _MOVING_BEFORE = _verb_before(_MOVING)
 _BEING_BEFORE = _verb_before(_BEING)
+
+
+def _home_towns() -> dict[str, list[str]]:
+    """The names of the counties, raions, centre cities, towns and communes of North-East Romania and Moldova
+    (knowledge/data/centroids_approx.csv, centres.yml, towns.yml), by country, as typed (a and i with a
+    circumflex swapped, hyphens as spaces)."""
+    country_of: dict[str, str] = {}
+    with (_DATA / "centroids_approx.csv").open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            country_of[row["name"]] = row["country"].lower()
+    names: dict[str, set[str]] = {"ro": set(), "md": set()}
+    for unit, code in country_of.items():
+        names[code].add(unit.replace("mun. ", ""))
+    for centre in yaml.safe_load((_DATA / "centres.yml").read_text(encoding="utf-8"))["centres"]:
+        names[str(centre["country"]).lower()].add(centre["name"])
+    towns = yaml.safe_load((_DATA / "towns.yml").read_text(encoding="utf-8"))
+    for key in ("towns", "communes"):
+        for unit, unit_names in towns.get(key, {}).items():
+            names[country_of[unit]].update(unit_names)
+    spelled = {
+        code: sorted(
+            {v for n in found for v in (n, n.replace("î", "â"), n.replace("â", "î"), n.replace("-", " "))}
+        )
+        for code, found in names.items()
+    }
+    return spelled
+
+
+# A town of North-East Romania or Moldova is where the person is only when they say, in the first person, that they
+# work or live there ("lucrez la o firma in Pascani", "locuim la Soroca"), or "here at" it ("la noi la Ialoveni");
+# named any other way it is home (an origin, where the family is), not where they are (tests/test_countries.py).
+_HOME_TOWN = _names_pattern(_home_towns())
+_FIRST_PERSON_BEFORE = _verb_before(tuple(_WORDS["first_person_here"]))
+_HERE_ADVERB_BEFORE = re.compile(rf"\b(?:{_alternation(tuple(_WORDS['here_adverbs']))})\s*$")
+
+
+def _said_here(before: str) -> bool:
+    """Whether the text before a home town says the person works or lives there now."""
+    if not _AT_BEFORE.search(before) or _NEAR_BEFORE.search(before):
+        return False
+    ahead = _AT_BEFORE.sub("", before)
+    return bool(_FIRST_PERSON_BEFORE.search(ahead) or _HERE_ADVERB_BEFORE.search(ahead))
 
 
 @dataclass(frozen=True)
@@ -98,11 +144,14 @@ def places(text: str) -> list[Place]:
         for m in _AFTER_AT.finditer(folded)
         if _AT_BEFORE.search(folded[: m.start()]) and not _ARTICLE_BEFORE.search(folded[: m.start()])
     ]
-    for match in sorted([*_COUNTRY.finditer(folded), *after_at], key=lambda m: m.start()):
+    home = [m for m in _HOME_TOWN.finditer(folded) if _said_here(folded[: m.start()])]
+    for match in sorted([*_COUNTRY.finditer(folded), *after_at, *home], key=lambda m: m.start()):
         country = next(code for code, value in match.groupdict().items() if value)
         before = folded[: match.start()]
-        if _WRITING_FROM_BEFORE.search(before):
+        if match.re is _HOME_TOWN:
             role: Role = "here"
+        elif _WRITING_FROM_BEFORE.search(before):
+            role = "here"
         elif _OF_INSTITUTION_BEFORE.search(before):
             role = "in"
         elif _FROM_BEFORE.search(before) and not _NEAR_BEFORE.search(before):
@@ -111,7 +160,10 @@ def places(text: str) -> list[Place]:
             role = "to"
         elif _AT_BEFORE.search(before):
             ahead = _AT_BEFORE.sub("", before)
-            role = "to" if _MOVING_BEFORE.search(ahead) else "here" if _BEING_BEFORE.search(ahead) else "in"
+            if _SETTLED_BEFORE.search(ahead):
+                role = "here"
+            else:
+                role = "to" if _MOVING_BEFORE.search(ahead) else "here" if _BEING_BEFORE.search(ahead) else "in"
         else:
             role = "named"
         found.append(Place(country, role))
@@ -140,8 +192,12 @@ def mentioned(text: str) -> str | None:
     return None
 
 
-def hinted(text: str) -> str | None:
+def hinted(text: str, language: str | None = None) -> str | None:
     """The one country whose own offices, forms or pay words the text uses ("busta paga", "el finiquito",
-    "SEPE"), for answering a question that names no country; None when it uses none, or those of two."""
-    countries = {next(code for code, value in m.groupdict().items() if value) for m in _HINTS.finditer(fold(text))}
+    "SEPE"), or, in a Romanian message (`language` "ro"), whose words for the employer or the people looked after
+    it borrows ("padronul", "la signora", "jefu"); for answering a question that names no country. None when it
+    uses none, or those of two countries."""
+    folded = fold(text)
+    found = [*_HINTS.finditer(folded), *(_BORROWED.finditer(folded) if language == "ro" else ())]
+    countries = {next(code for code, value in m.groupdict().items() if value) for m in found}
     return countries.pop() if len(countries) == 1 else None

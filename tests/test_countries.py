@@ -152,3 +152,67 @@ def test_a_question_is_answered_for_the_country_it_is_about_but_never_for_an_ori
 )
 def test_the_words_of_one_countrys_system_hint_at_it(text: str, country: str | None) -> None:
     assert hinted(text) == country
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "country"),
+    [
+        ("padronul nu m-a platit de doua luni", "ro", "it"),
+        ("duminica am lucrat toata ziua la signora, se plateste mai mult?", "ro", "it"),
+        ("jefu nu vrea sa-mi dea contract", "ro", "es"),
+        ("padronul nu pune orele in nomina", "ro", None),  # two countries' words: none
+        ("il padrone non mi paga", "it", None),  # in Italian it is just the word for the boss
+        ("el jefe no me paga", "es", None),
+        ("patronul nu m-a platit", "ro", None),  # the Romanian word says nothing
+    ],
+)
+def test_italian_or_spanish_words_borrowed_into_romanian_hint_at_their_country(
+    text: str, language: str, country: str | None
+) -> None:
+    assert hinted(text, language) == country
+
+
+@pytest.mark.parametrize(
+    ("text", "country"),
+    [
+        ("lucrez la o firma in Iasi fara forme legale", "ro"),
+        ("la fabrica unde lucrez in Pascani nu ne plateste", "ro"),
+        ("la noi la Ialoveni lucram la vie fara contract", "md"),
+        ("locuim la Soroca si vrem sa plecam", "md"),
+        ("aici la Balti nu e de lucru", "md"),
+        ("lavoro a Suceava in un magazzino", "ro"),
+        # named as home, family or a destination, a town is not where the person is
+        ("sunt din Iasi si lucrez in Italia", "it"),
+        ("copiii sunt la parinti in Cahul, eu la Roma", "it"),
+        ("lucrez la Torino, copiii sunt la Soroca", "it"),
+        ("lucrez in Spania langa Madrid, sunt din Botosani", "es"),
+        ("stau la Suceava", None),  # "stau" is also "they stay"
+        ("ma intorc la Iasi si vreau sa lucrez acolo", None),
+    ],
+)
+def test_a_home_town_is_where_the_person_is_only_when_they_say_they_work_or_live_there(
+    text: str, country: str | None
+) -> None:
+    assert located(text) == country
+
+
+@pytest.mark.parametrize(
+    ("text", "country"),
+    [
+        ("am venit in Italia acum 2 ani si nu am contract", "it"),
+        ("de 3 ani sunt plecata in Spania", "es"),
+        ("m-am intors in Romania de o luna", "ro"),
+        ("ne-am mutat in Spania anul trecut", "es"),
+        ("amu is in Italia la Padova", "it"),
+        ("ma gasesc in Spania", "es"),
+        ("mi sono trasferito in Spagna", "es"),
+        ("volvi a Rumania en mayo", "ro"),
+        # a move still to make is a destination
+        ("vreau sa ma mut in Spania", None),
+        ("ma intorc in Romania la anul", None),
+        ("quiero volver a Rumania", None),
+        ("am venit din Moldova", None),
+    ],
+)
+def test_a_move_already_made_says_where_the_person_is(text: str, country: str | None) -> None:
+    assert located(text) == country

@@ -39,6 +39,11 @@ _ONLY_ES = set("ñ¿¡")
 _ONLY_IT = set("àèìòù")
 _UNIQUE_LETTERS = (("ro", _ONLY_RO), ("es", _ONLY_ES), ("it", _ONLY_IT))
 _LETTER_RULE_MAX_WORDS = 3
+# Romanian "ce e ..." (what is ...) opens a short question whose other words are often an Italian or Spanish
+# institution ("ce e inps", "ce e un patronato"), which the word model then reads as Italian; "ce e" is not an
+# opening in Italian (c'è is "c'e" or "ce") nor in Spanish. Up to this many words in all.
+_RO_OPENING = ("ce", "e")
+_OPENING_RULE_MAX_WORDS = 5
 
 
 def _words(text: str) -> frozenset[str]:
@@ -117,6 +122,8 @@ def detect(text: str, backend_name: str = "lingua") -> tuple[str | None, float]:
     signal = [w for w in words if w not in _NEUTRAL and not _LAUGH.match(w)]
     if not signal or sum(len(w) for w in signal) < 3:
         return None, 0.0
+    if tuple(fold(w) for w in words[:2]) == _RO_OPENING and len(words) <= _OPENING_RULE_MAX_WORDS:
+        return "ro", 0.95
     by_words = backend("wordfreq").scores(" ".join(fold(w) for w in signal))
     best = max(by_words, key=by_words.__getitem__)
     if by_words[best] >= _WORDS_CONFIDENT:

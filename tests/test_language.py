@@ -66,6 +66,25 @@ def test_a_button_payload_never_changes_the_language(payload: str) -> None:
     assert resolve("it", payload) == ("it", False)
 
 
+@pytest.mark.parametrize(
+    "text", ["ce e gecco", "ce e un patronato?", "Ce e INPS", "ce e flussi", "ce e caf ul", "ce e ispettorato"]
+)
+def test_a_romanian_what_is_about_a_foreign_office_stays_romanian(text: str) -> None:
+    assert detect(text)[0] == "ro"
+    assert resolve("ro", text) == ("ro", False)
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("c'e il patronato qui vicino?", "it"),
+        ("ce e un problema con il mio contratto di lavoro, il padrone non paga", "it"),
+    ],
+)
+def test_the_opening_rule_leaves_italian_alone(text: str, language: str) -> None:
+    assert detect(text)[0] == language
+
+
 def test_laughter_says_nothing() -> None:
     assert all(detect(t)[0] is None for t in ("ahaha", "jajajaja", "hihihi", "hahah"))
 

@@ -52,6 +52,11 @@ class StandIn:
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", "0") or 0)
                 raw = self.rfile.read(length)
+                if len(raw) < length:
+                    # The client went away mid-body (a killed process): the platform never acts on a
+                    # request it did not receive whole, so nothing is recorded or answered.
+                    self.close_connection = True
+                    return
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 body = _decode(raw, headers.get("content-type", ""))
                 received = Received(time.time(), self.command, self.path, headers, body)
@@ -66,8 +71,11 @@ class StandIn:
                 self.send_header("Content-Length", str(len(data)))
                 for name, value in answer.headers.items():
                     self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the client is gone (killed): it never reads the answer
 
             do_GET = do_POST
 

@@ -94,15 +94,18 @@ def _ranges(spec: list[str]) -> tuple[tuple[time, time], ...]:
 class Centres:
     """The centres of the data file, and routing to the nearest one."""
 
-    def __init__(self, centres: list[Centre], default_id: str) -> None:
+    def __init__(self, centres: list[Centre], default_id: str | None = None) -> None:
         self.by_id = {c.id: c for c in centres}
+        if default_id is None:
+            default_id = centres[0].id  # no setting: the first centre of the file
         if default_id not in self.by_id:
             raise ValueError(f"HANDOFF_DEFAULT_CENTRE {default_id!r} is not a centre of the data file")
         self.default = self.by_id[default_id]
 
     @classmethod
-    def load(cls, default_id: str, path: Path | None = None) -> Centres:
-        """Read the data file (knowledge/data/centres.yml unless another path is given)."""
+    def load(cls, default_id: str | None = None, path: Path | None = None) -> Centres:
+        """Read the data file (knowledge/data/centres.yml unless another path is given); the default centre is
+        `default_id`, else the first of the file."""
         data = yaml.safe_load((path or DEFAULT_FILE).read_text(encoding="utf-8"))
         centres = [
             Centre(

@@ -12,7 +12,6 @@ The names and the role words are data: knowledge/data/countries.yml.
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,8 @@ from typing import Literal
 import yaml
 
 from core.languages import fold
+from knowledge.centres import Centres
+from knowledge.places import Gazetteer
 
 Role = Literal["here", "in", "from", "to", "named"]
 
@@ -85,36 +86,10 @@ _MOVING_BEFORE = _verb_before(_MOVING)
 _BEING_BEFORE = _verb_before(_BEING)
 
 
-def _home_towns() -> dict[str, list[str]]:
-    """The names of the counties, raions, centre cities, towns and communes of North-East Romania and Moldova
-    (knowledge/data/centroids_approx.csv, centres.yml, towns.yml), by country, as typed (a and i with a
-    circumflex swapped, hyphens as spaces)."""
-    country_of: dict[str, str] = {}
-    with (_DATA / "centroids_approx.csv").open(encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            country_of[row["name"]] = row["country"].lower()
-    names: dict[str, set[str]] = {"ro": set(), "md": set()}
-    for unit, code in country_of.items():
-        names[code].add(unit.replace("mun. ", ""))
-    for centre in yaml.safe_load((_DATA / "centres.yml").read_text(encoding="utf-8"))["centres"]:
-        names[str(centre["country"]).lower()].add(centre["name"])
-    towns = yaml.safe_load((_DATA / "towns.yml").read_text(encoding="utf-8"))
-    for key in ("towns", "communes"):
-        for unit, unit_names in towns.get(key, {}).items():
-            names[country_of[unit]].update(unit_names)
-    spelled = {
-        code: sorted(
-            {v for n in found for v in (n, n.replace("î", "â"), n.replace("â", "î"), n.replace("-", " "))}
-        )
-        for code, found in names.items()
-    }
-    return spelled
-
-
 # A town of North-East Romania or Moldova is where the person is only when they say, in the first person, that they
 # work or live there ("lucrez la o firma in Pascani", "locuim la Soroca"), or "here at" it ("la noi la Ialoveni");
 # named any other way it is home (an origin, where the family is), not where they are (tests/test_countries.py).
-_HOME_TOWN = _names_pattern(_home_towns())
+_HOME_TOWN = _names_pattern(Gazetteer.load(Centres.load()).spellings_by_country())
 _FIRST_PERSON_BEFORE = _verb_before(tuple(_WORDS["first_person_here"]))
 _HERE_ADVERB_BEFORE = re.compile(rf"\b(?:{_alternation(tuple(_WORDS['here_adverbs']))})\s*$")
 

@@ -123,6 +123,13 @@ class Gazetteer:
                     entries += [(s, place) for s in _spellings(name)]
         return cls(entries)
 
+    def spellings_by_country(self) -> dict[str, list[str]]:
+        """Every spelling of every place, by lowercase country code ("ro", "md"), sorted."""
+        found: dict[str, set[str]] = {}
+        for spelling, place in self._by_spelling.items():
+            found.setdefault(place.country.lower(), set()).add(spelling)
+        return {code: sorted(names) for code, names in found.items()}
+
     def find(self, text: str, fuzzy: bool = True) -> Place | None:
         """The place named in `text`: an exact name first (longest wins), else (when `fuzzy`, for an answer to
         "where are you from?") the closest misspelling."""

@@ -90,14 +90,35 @@ _CEDILLA = str.maketrans({"ş": "ș", "ţ": "ț", "Ş": "Ș", "Ţ": "Ț"})
 
 # Names of languages a user may type to choose one, folded to ASCII lower case.
 _CHOICE_WORDS = {
-    "ro": {"romana", "romaneste", "romina", "rumeno", "rumena", "rumano", "rumana", "moldoveneste", "ro"},
+    "ro": {
+        "romana",
+        "romaneste",
+        "romina",
+        "rumeno",
+        "rumena",
+        "romeno",
+        "romena",
+        "rumano",
+        "rumana",
+        "moldoveneste",
+        "ro",
+    },
     "it": {"italiano", "italiana", "italian", "italiene", "italieneste", "it"},
     "es": {"espanol", "espanola", "castellano", "spaniola", "spanioleste", "spagnolo", "spagnola", "es"},
 }
+# The other words a request for a language may hold: "in", "please", and the verbs and pronouns of asking to be
+# written, answered or spoken to ("raspunde-mi in italiana te rog", "rispondimi in spagnolo", "escribeme en
+# rumano"). A word outside these ("sunt in Spania si vorbesc spaniola", "quiero aprender italiano") makes it no
+# choice.
 _CHOICE_FILLER = _words(
-    "in limba lingua idioma en vreau voglio quiero please pls te rog va per favore por favor scrie scrivi habla "
-    "vorbeste parla al la"
+    "in limba lingua idioma language en vreau doresc as vrea voglio vorrei quiero quisiera please pls te rog va "
+    "per favore por favor prego multumesc grazie gracias mi imi ma sa me ti le "
+    "scrie scrii scrieti scrivi scrivimi scrivete scrivere escribe escribeme escribir escribes "
+    "raspunde raspunzi raspundeti rispondi rispondimi rispondete rispondere responde respondeme responder "
+    "respondes vorbeste vorbesti vorbiti vorbim parla parlami parli parlate parliamo habla hablame hablas hablar "
+    "hablamos poti puteti puoi potete puedes podeis podrias putem possiamo podemos al la"
 )
+_CHOICE_MAX_WORDS = 8
 _LANG_COMMAND = re.compile(r"^/(?:lang|language|limba|lingua|idioma)(?:@\w+)?\s+(\w+)\s*$", re.IGNORECASE)
 _CHOICE_PAYLOAD = re.compile(r"^/choose_language(\{.*\})\s*$")
 
@@ -193,7 +214,8 @@ def explicit_choice(text: str) -> str | None:
     """The language a user explicitly asks for, or None.
 
     Recognises the language button payload `/choose_language{"language": "it"}`, the command
-    `/lang es`, and short messages that are just a language name ("italiano", "in romana please").
+    `/lang es`, and short messages that only ask for a language ("italiano", "in romana please", "raspunde-mi
+    in italiana te rog").
     """
     stripped = text.strip()
     payload = _CHOICE_PAYLOAD.match(stripped)
@@ -207,7 +229,7 @@ def explicit_choice(text: str) -> str | None:
     words = [fold(w) for w in _WORD.findall(normalise(stripped))]
     if command:
         words = [fold(command.group(1).lower())]
-    elif not words or len(words) > 4:
+    elif not words or len(words) > _CHOICE_MAX_WORDS:
         return None
     named = {code for code, names in _CHOICE_WORDS.items() for w in words if w in names}
     rest = [w for w in words if not any(w in names for names in _CHOICE_WORDS.values())]

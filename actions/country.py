@@ -56,6 +56,25 @@ class ActionSetCountry(Action):
         return events
 
 
+class ActionChangeCountry(Action):
+    """ "Change the country": the new one when the message says where the person is now ("am greșit țara, sunt în
+    Italia, nu în Spania"), else the question where they are."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_change_country"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Only a statement of where the person is now counts: a country named any other way in such a message
+        is mostly the one being left ("nu mai e Italia")."""
+        if located(tracker.latest_message.get("text") or ""):
+            return await ActionSetCountry().run(dispatcher, tracker, domain)
+        dispatcher.utter_message(response="utter_ask_country")
+        return []
+
+
 SURE = 0.7  # a place statement the classifier reads with less confidence than this may carry a question
 MORE_WORDS = 6
 

@@ -23,7 +23,7 @@ from core.languages import fold
 from knowledge.centres import Centres
 from knowledge.places import Gazetteer
 
-Role = Literal["here", "in", "from", "to", "named"]
+Role = Literal["here", "in", "from", "to", "named", "not"]
 
 _DATA = Path(__file__).resolve().parent / "data"
 _WORDS = yaml.safe_load((_DATA / "countries.yml").read_text(encoding="utf-8"))
@@ -74,6 +74,10 @@ _NEAR_BEFORE = re.compile(rf"\b(?:{_alternation(_NEAR)})\s*$")
 # "en la", "a la", "de la": there "la" is an article, not Romanian "la" (at), for the names of `after_at`.
 _ARTICLE_BEFORE = re.compile(r"\b(?:en|in|a|de|di|da|con|per|por|su|sobre|para)\s+la\s*$")
 _TOWARDS_BEFORE = re.compile(r"\b(?:spre|catre|verso|hacia)\s*$")
+_NEGATED_BEFORE = re.compile(
+    rf"\b(?:{_alternation(tuple(_WORDS['negated']))})"
+    rf"(?:\s+(?:{_alternation(tuple(_WORDS['negated_between']))})){{0,2}}\s+(?:{_alternation(_AT)})\s*$"
+)
 
 
 def _verb_before(verbs: tuple[str, ...]) -> re.Pattern[str]:
@@ -123,9 +127,9 @@ def places(text: str) -> list[Place]:
     for match in sorted([*_COUNTRY.finditer(folded), *after_at, *home], key=lambda m: m.start()):
         country = next(code for code, value in match.groupdict().items() if value)
         before = folded[: match.start()]
-        if match.re is _HOME_TOWN:
-            role: Role = "here"
-        elif _WRITING_FROM_BEFORE.search(before):
+        if _NEGATED_BEFORE.search(before):
+            role: Role = "not"
+        elif match.re is _HOME_TOWN or _WRITING_FROM_BEFORE.search(before):
             role = "here"
         elif _OF_INSTITUTION_BEFORE.search(before):
             role = "in"

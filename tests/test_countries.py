@@ -216,3 +216,24 @@ def test_a_home_town_is_where_the_person_is_only_when_they_say_they_work_or_live
 )
 def test_a_move_already_made_says_where_the_person_is(text: str, country: str | None) -> None:
     assert located(text) == country
+
+
+@pytest.mark.parametrize(
+    ("text", "here", "about"),
+    [
+        ("am gresit tara, eu sunt in italia nu in spania", "it", "it"),
+        ("nu mai sunt in Spania, acum lucrez in Italia", "it", "it"),
+        ("non sono più in Italia, ora sto in Germania", "other", "other"),
+        ("ya no estoy en España, ahora vivo en Italia", "it", "it"),
+        ("sunt in Italia, nu in Spania, am dreptul la somaj?", "it", "it"),
+        # a country only negated is nowhere: the question is asked again
+        ("nu mai sunt in Spania", None, None),
+        # a negation not tied to the place keeps it
+        ("nu stiu daca in Spania se poate", None, "es"),
+        ("nu am contract in Italia", None, "it"),
+    ],
+)
+def test_a_country_the_person_says_they_are_not_in_counts_for_nothing(
+    text: str, here: str | None, about: str | None
+) -> None:
+    assert (located(text), mentioned(text)) == (here, about)

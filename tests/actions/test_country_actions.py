@@ -6,7 +6,7 @@ from __future__ import annotations
 from action_testing import card, run, tracker
 from rasa_sdk.events import SlotSet
 
-from actions.country import ActionSetCountry
+from actions.country import ActionChangeCountry, ActionSetCountry
 from core.locales import text
 from knowledge.render import country_name, country_question
 
@@ -88,3 +88,14 @@ async def test_a_sure_or_short_place_statement_still_gets_the_menu() -> None:
     assert await run(ActionSetCountry(), sure) == (noted("es", "es"), [SlotSet("country", "es")])
     short = tracker("ahora en Italia", "set_country", confidence=0.5)
     assert await run(ActionSetCountry(), short) == (noted("it", "ro"), [SlotSet("country", "it")])
+
+
+async def test_changing_the_country_with_where_one_is_now_sets_it() -> None:
+    said = tracker("am gresit tara, eu sunt in Italia nu in Spania", "change_country", slots={"country": "es"})
+    assert await run(ActionChangeCountry(), said) == (noted("it", "ro"), [SlotSet("country", "it")])
+
+
+async def test_changing_the_country_without_saying_where_one_is_asks() -> None:
+    for message in ("aspetta, ormai non abito piu in italia, cambiamo il paese", "schimba tara, nu mai e Italia"):
+        said = tracker(message, "change_country", slots={"language": "it", "country": "it"})
+        assert await run(ActionChangeCountry(), said) == ([{"response": "utter_ask_country"}], [])

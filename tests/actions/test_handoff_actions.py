@@ -30,5 +30,5 @@ def test_every_action_is_declared_in_the_domain() -> None:
         and cls is not Action
         and cls.__module__ == module.__name__
     }
-    assert len(names) == 9
+    assert len(names) == 10
     assert names <= declared

@@ -116,6 +116,11 @@ LOOKALIKES = [
     "mio fratello ha passaporto moldavo, puo lavorare in germania?",
     "mi primo me busca trabajo en una fabrica",
     "la scuola in moldavia li accetta se vengono dall italia?",
+    # "mandatory", and the other party obliged to give (a development set of stop 23)
+    "e obligatoriu sa fac 730 daca am fost badanta tot anul?",
+    "sunt badanta interna si dorm pe canapea, familia e obligata sa-mi dea camera separata?",
+    "la famiglia e obbligata a darmi una camera mia?",
+    "la empresa esta obligada a darme una habitacion?",
 ]
 SIGNS_ALIKE = [
     "sunt blocata in casa lui",
@@ -127,6 +132,10 @@ SIGNS_ALIKE = [
     "il titolare ci ha detto che chi va dal sindacato non torna a casa vivo, abbiamo paura",
     "me persiguen y tengo miedo",
     "ci minaccia con un accetta",
+    "sunt obligata sa lucrez 16 ore si nu ma lasa sa ies",
+    "suntem obligati sa dormim in grajd",
+    "sono obbligata a lavorare la notte e non mi lasciano uscire",
+    "me tienen obligada a trabajar sin salir",
 ]
 
 

@@ -115,8 +115,9 @@ _CHOICE_FILLER = _words(
     "per favore por favor prego multumesc grazie gracias mi imi ma sa me ti le "
     "scrie scrii scrieti scrivi scrivimi scrivete scrivere escribe escribeme escribir escribes "
     "raspunde raspunzi raspundeti rispondi rispondimi rispondete rispondere responde respondeme responder "
-    "respondes vorbeste vorbesti vorbiti vorbim parla parlami parli parlate parliamo habla hablame hablas hablar "
-    "hablamos poti puteti puoi potete puedes podeis podrias putem possiamo podemos al la"
+    "respondes rispondermi responderme scrivermi escribirme vorbi vorbeste vorbesti vorbiti vorbim parla parlami "
+    "parli parlate parliamo parlare parlarmi habla hablame hablas hablar hablarme hablamos poti puteti puoi "
+    "potete puedes podeis podrias putem possiamo podemos al la"
 )
 _CHOICE_MAX_WORDS = 8
 _LANG_COMMAND = re.compile(r"^/(?:lang|language|limba|lingua|idioma)(?:@\w+)?\s+(\w+)\s*$", re.IGNORECASE)

@@ -130,6 +130,8 @@ def test_langdetect_backend_answers_too() -> None:
         ("escribeme en rumano por favor", "ro"),
         ("hablame en rumano", "ro"),
         ("scrivi in romeno per favore", "ro"),
+        ("puoi parlare in rumeno?", "ro"),
+        ("poti vorbi in italiana?", "it"),
         ("/lang es", "es"),
         ("/lang it", "it"),
         ("/lingua ro", "ro"),

@@ -132,10 +132,11 @@ SIGNS_ALIKE = [
     "il titolare ci ha detto che chi va dal sindacato non torna a casa vivo, abbiamo paura",
     "me persiguen y tengo miedo",
     "ci minaccia con un accetta",
-    "sunt obligata sa lucrez 16 ore si nu ma lasa sa ies",
+    # being forced, with no other sign beside it
+    "sunt obligata sa lucrez 16 ore pe zi",
     "suntem obligati sa dormim in grajd",
-    "sono obbligata a lavorare la notte e non mi lasciano uscire",
-    "me tienen obligada a trabajar sin salir",
+    "sono obbligata a lavorare la notte",
+    "me tienen obligada a trabajar",
 ]
 
 

@@ -111,6 +111,10 @@ def test_each_country_is_read_with_its_role(text: str, found: list[tuple[str, st
         ("am lucrat la Valencia si acum sunt la Torino", [("es", "in"), ("it", "here")]),
         ("sunt din Pașcani", []),  # a town of the region is an origin for routing (knowledge/places.py)
         ("vengo da Bacău e lavoro a Padova", [("it", "here")]),
+        # Romania's large cities outside the north-east are where people from the region also work
+        ("sunt din Vaslui si lucrez pe santier in Bucuresti", [("ro", "here")]),
+        ("estoy en Cluj-Napoca", [("ro", "here")]),
+        ("sunt de loc din Timișoara", [("ro", "from")]),
     ],
 )
 def test_a_city_or_region_is_read_as_its_country(text: str, found: list[tuple[str, str]]) -> None:
@@ -140,6 +144,23 @@ def test_a_question_is_answered_for_the_country_it_is_about_but_never_for_an_ori
 @pytest.mark.parametrize(
     ("text", "country"),
     [
+        ("platesc impozit in italia trebuie sa mai platesc si in romania?", "it"),
+        ("am 20 de ani de munca in Moldova si 10 in Spania, se aduna la pensie?", "es"),
+        ("assegno unico lo prendo se mio figlio sta in Romania e io in Italia?", "it"),
+        ("cotizo en España, ¿cuenta en Rumanía?", "es"),
+        ("am lucrat in Italia si in Spania, unde cer pensia?", None),  # two countries with their own rules
+        ("firma e in Moldova si lucrez in Germania", None),  # not one with rules of its own here: ask
+    ],
+)
+def test_italy_or_spain_named_beside_the_home_country_is_the_one_asked_about(
+    text: str, country: str | None
+) -> None:
+    assert mentioned(text) == country
+
+
+@pytest.mark.parametrize(
+    ("text", "country"),
+    [
         ("fac ore suplimentare si nu le vad in busta paga", "it"),
         ("cum cer TFR-ul de la INPS?", "it"),
         ("no me han dado el finiquito", "es"),
@@ -148,6 +169,12 @@ def test_a_question_is_answered_for_the_country_it_is_about_but_never_for_an_ori
         ("busta paga si nomina", None),  # two countries' words: none
         ("come chiedo la disoccupazione?", None),  # a word of the language, not of one country's system
         ("el sindicato no me contesta", None),
+        ("assegno unico il primesc si pentru copilul din tara?", "it"),
+        ("fara residenza nu-mi da medico di base", "it"),
+        ("la CGIL ma ajuta?", "it"),
+        ("la empresa entro en concurso de acreedores", "es"),
+        ("cuanto es el tiempo de presencia de una interna", "es"),
+        ("cat costa certificat de registro", "es"),
     ],
 )
 def test_the_words_of_one_countrys_system_hint_at_it(text: str, country: str | None) -> None:

@@ -91,7 +91,9 @@ _ROMANIA_MOLDOVA = _names(
     moldovenesc, vatra dornei, gura humorului, siret, vicovu de sus, targu neamt, tg neamt, bicaz, barlad,
     husi, negresti, onesti, moinesti, comanesti, slanic moldova, targu ocna, tg ocna, vadul lui voda,
     costesti, straseni, comrat, tiraspol, slobozia, valea lupului, santa mare, vicovu de jos, vadu moldovei,
-    putna, cacica, manastirea humorului, dumbrava rosie, vanatori neamt, bicaz chei, oituz
+    putna, cacica, manastirea humorului, dumbrava rosie, vanatori neamt, bicaz chei, oituz, bucuresti,
+    bucharest, bucarest, cluj, cluj napoca, timisoara, brasov, craiova, galati, ploiesti, oradea, braila, sibiu,
+    satu mare, ilfov, otopeni, pitesti, targu mures, buzau
     """
 )
 MAINLY_PLACES = _ITALY | _SPAIN | _ELSEWHERE | _ROMANIA_MOLDOVA

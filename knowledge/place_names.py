@@ -1,4 +1,5 @@
-"""Every place name the helpdesk knows, as folded words: what must not decide a message's language.
+"""Every place name the helpdesk knows, and the names of one country's offices and forms, as folded words:
+what must not decide a message's language.
 
 "¿Cuál es el horario del centro de Chișinău?" is Spanish: the ș and ă of the place name say nothing about the
 language of the sentence, nor do "Castellón", "Torino" or "Iași" typed without diacritics. The names come from
@@ -6,6 +7,10 @@ the data files: the destination countries' cities and regions (knowledge/data/co
 counties, raions and towns of North-East Romania and Moldova (knowledge/data/centroids_approx.csv and
 knowledge/data/towns.yml) and the centres (knowledge/data/centres.yml). Country names are not here: "Spania",
 "Spagna" and "España" are words of their language.
+
+The names of one country's system (countries.yml `hints`: "busta paga", "fondo di garanzia", "certificado de
+registro") are borrowed as they are into Romanian ("ce e fondo di garanzia inps si cum fac cererea"): they are
+taken out with the places, so the words around them decide.
 """
 
 from __future__ import annotations
@@ -53,13 +58,25 @@ def place_names() -> frozenset[tuple[str, ...]]:
 
 
 @cache
+def system_terms() -> frozenset[tuple[str, ...]]:
+    """Each name of one country's offices, forms and pay slips (countries.yml `hints`), as folded words."""
+    countries = yaml.safe_load((DATA / "countries.yml").read_text(encoding="utf-8"))
+    return frozenset(tuple(fold(str(term)).split()) for terms in countries["hints"].values() for term in terms)
+
+
+@cache
+def _neutral() -> frozenset[tuple[str, ...]]:
+    return place_names() | system_terms()
+
+
+@cache
 def _longest() -> int:
-    return max(len(n) for n in place_names())
+    return max(len(n) for n in _neutral())
 
 
 def without_places(words: list[str]) -> list[str]:
-    """The folded `words` of a message with every place name taken out (the longest name first)."""
-    names, longest = place_names(), _longest()
+    """The folded `words` of a message with every place name and system term taken out (the longest first)."""
+    names, longest = _neutral(), _longest()
     kept: list[str] = []
     i = 0
     while i < len(words):

@@ -34,7 +34,23 @@ def test_detects_the_language(text: str, language: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["si", "ok", "no", "da", "👍", "🙏🙏", "123", "0744 123 456", "?", "", "   ", "ok ok", "Maria"]
+    "text",
+    [
+        "si",
+        "ok",
+        "no",
+        "da",
+        "👍",
+        "🙏🙏",
+        "123",
+        "0744 123 456",
+        "?",
+        "",
+        "   ",
+        "ok ok",
+        "Maria",
+        "codice fiscale",
+    ],
 )
 def test_abstains_on_short_or_ambiguous_text(text: str) -> None:
     assert detect(text)[0] is None
@@ -53,6 +69,11 @@ def test_abstains_on_short_or_ambiguous_text(text: str) -> None:
         ("lucrez la Castellón de 3 ani si n-am primit nomina", "ro"),
         ("donde puedo aprender italiano gratis en Valencia", "es"),
         ("vreau sa stiu daca busta paga asta e corecta", "ro"),
+        # the names of one country's offices and forms, borrowed whole, do not decide either
+        ("ce e fondo di garanzia inps si cum fac cererea", "ro"),
+        ("certificado de registro de ciudadano cat costa si unde il fac", "ro"),
+        ("non mi hanno ancora dato la busta paga di ottobre", "it"),
+        ("el SEPE no me ha pagado el paro de este mes", "es"),
     ],
 )
 def test_words_decide_not_letters_or_place_names(text: str, language: str) -> None:

@@ -51,6 +51,18 @@ async def test_a_country_the_question_names_is_answered_for_but_not_stored() -> 
     assert events == answered(WAGES)
 
 
+async def test_italy_or_spain_beside_the_home_country_is_answered_for_without_asking() -> None:
+    taxes = "rights_taxes"
+    assert knowledge()[taxes].by_country
+    shown, events = await run(
+        ActionAnswer(), tracker("platesc impozit in italia, trebuie sa mai platesc si in romania?", taxes)
+    )
+    assert shown == [card(taxes, "ro", "it")]
+    assert events == answered(taxes)  # not stored: the question is about Italy, not said to be there
+    shown, _ = await run(ActionAnswer(), tracker("am lucrat in Italia si in Spania, unde platesc?", taxes))
+    assert shown == [country_question("ro")]
+
+
 async def test_the_words_of_one_countrys_system_answer_for_it_without_storing_it() -> None:
     shown, events = await run(ActionAnswer(), tracker("nu mi-au dat busta paga de 2 luni", WAGES))
     assert shown == [card(WAGES, "ro", "it")]

@@ -121,6 +121,12 @@ LOOKALIKES = [
     "sunt badanta interna si dorm pe canapea, familia e obligata sa-mi dea camera separata?",
     "la famiglia e obbligata a darmi una camera mia?",
     "la empresa esta obligada a darme una habitacion?",
+    # shutting a door, a shop or a deal, hanging up (stop 24)
+    "la ditta ha chiuso in perdita",
+    "mi hanno chiuso in faccia il telefono",
+    "am tinut inchisa usa ca era frig",
+    "мы закрыли дверь дома",
+    "закрили магазин на ремонт",
 ]
 SIGNS_ALIKE = [
     "sunt blocata in casa lui",
@@ -137,6 +143,14 @@ SIGNS_ALIKE = [
     "suntem obligati sa dormim in grajd",
     "sono obbligata a lavorare la notte",
     "me tienen obligada a trabajar",
+    # someone else shut in, told by a friend (a development set of stop 24)
+    "una mia amica e chiusa in casa dal compagno",
+    "la tiene chiusa in casa",
+    "l hanno chiusa in camera",
+    "mi prietena e tinuta inchisa de iubit",
+    "мою подругу держат взаперти",
+    "мою сестру закрыли в квартире",
+    "мою подругу закрили вдома",
 ]
 
 

@@ -44,7 +44,7 @@ from tests.figures import REPORT
 BLIND = ROOT / "tests" / "nlu_blind"
 SETS = {"first": BLIND, "second": BLIND / "second"}
 # The share right per set and language must not fall below these: the last measured share (2026-12-01,
-# stop 24: first set 95.8%, 95.8%, 95.8%; second set 91.1%, 90.3%, 92.7%) minus about 3 points. The goal is
+# stop 24: first set 95.8%, 95.8%, 95.8%; second set 91.1%, 90.3%, 93.1%) minus about 3 points. The goal is
 # 90% on the second.
 FLOOR = {
     "first": {"ro": 0.92, "it": 0.92, "es": 0.93},

@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import cards, country_of, language_of, send, signal
 from core.locales import text
-from knowledge.countries import hinted, located, mentioned
+from knowledge.countries import abroad_beside_home, hinted, located, mentioned
 from knowledge.render import country_question, render
 
 TOPIC_INTENTS = {
@@ -49,8 +49,9 @@ def country_events(dispatcher: CollectingDispatcher, tracker: Tracker) -> tuple[
 
     Only a statement of where the user is ("lucrez in Spania") changes the stored country; a country the
     question is about ("somajul in Spania", "vreau sa plec in Germania") is answered for without being
-    stored, and a country named as origin ("sunt din Moldova") changes nothing. With no country known, the words
-    of one country's system ("busta paga", "el finiquito"), or in Romanian its borrowed words for the employer
+    stored, and a country named as origin ("sunt din Moldova") changes nothing. With no country known, Italy or
+    Spain named beside Romania or Moldova ("platesc impozit in italia, si in romania?"), else the words of one
+    country's system ("busta paga", "el finiquito"), or in Romanian its borrowed words for the employer
     ("padronul", "jefu"), answer for it, without storing it."""
     country = country_of(tracker)
     text = tracker.latest_message.get("text") or ""
@@ -58,7 +59,7 @@ def country_events(dispatcher: CollectingDispatcher, tracker: Tracker) -> tuple[
     if here and here != country:
         signal(dispatcher, {"profile": {"country": here}})
         return here, [SlotSet("country", here)]
-    return mentioned(text) or country or hinted(text, language_of(tracker)), []
+    return mentioned(text) or country or abroad_beside_home(text) or hinted(text, language_of(tracker)), []
 
 
 class ActionAnswer(Action):

@@ -163,14 +163,11 @@ def located(text: str) -> str | None:
 
 def mentioned(text: str) -> str | None:
     """The one country a question is about: where the person is or what happens in it ("in Spania"), or
-    else where they are going, or else the bare name ("spania"); an origin is not. Named beside Romania or
-    Moldova, Italy or Spain is the one asked about ("platesc impozit in Italia, trebuie si in Romania?", "am
-    lucrat 10 ani in Moldova si 8 in Italia, pensia?"): their answers cover the home country's side. None when
-    unclear."""
+    else where they are going, or else the bare name ("spania"); an origin is not. None when unclear."""
     found = places(text)
     for roles in (("here", "in"), ("to",), ("named",)):
         if any(p.role in roles for p in found):
-            return _one(found, roles) or _abroad([p for p in found if p.country not in _HOME], roles)
+            return _one(found, roles)
     return None
 
 
@@ -178,10 +175,17 @@ _HOME = ("ro", "md")
 _WITH_RULES_ABROAD = ("it", "es")
 
 
-def _abroad(found: list[Place], roles: tuple[Role, ...]) -> str | None:
-    """The one country with rules of its own abroad among those left after the home countries."""
-    country = _one(found, roles)
-    return country if country in _WITH_RULES_ABROAD else None
+def abroad_beside_home(text: str) -> str | None:
+    """Italy or Spain, when a question names it beside Romania or Moldova and no other country ("platesc impozit in
+    Italia, trebuie si in Romania?", "am lucrat 10 ani in Moldova si 8 in Italia, pensia?"): their answers cover
+    the home country's side. For answering only, like `hinted`: it says what the question is about, not where the
+    person is, so it is never stored (the stored country, and with it the hotline, never rests on it)."""
+    found = [p for p in places(text) if p.role in ("here", "in")]
+    abroad = {p.country for p in found if p.country not in _HOME}
+    if len(abroad) == 1 and len(found) > len([p for p in found if p.country in abroad]):
+        country = abroad.pop()
+        return country if country in _WITH_RULES_ABROAD else None
+    return None
 
 
 def hinted(text: str, language: str | None = None) -> str | None:

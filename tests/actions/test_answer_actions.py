@@ -61,6 +61,11 @@ async def test_italy_or_spain_beside_the_home_country_is_answered_for_without_as
     assert events == answered(taxes)  # not stored: the question is about Italy, not said to be there
     shown, _ = await run(ActionAnswer(), tracker("am lucrat in Italia si in Spania, unde platesc?", taxes))
     assert shown == [country_question("ro")]
+    # a guess for answering only: the country the person said they are in wins
+    shown, _ = await run(
+        ActionAnswer(), tracker("platesc impozit in italia, si in romania?", taxes, slots={"country": "es"})
+    )
+    assert shown == [card(taxes, "ro", "es")]
 
 
 async def test_the_words_of_one_countrys_system_answer_for_it_without_storing_it() -> None:

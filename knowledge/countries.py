@@ -171,8 +171,8 @@ def mentioned(text: str) -> str | None:
     return None
 
 
-_HOME = ("ro", "md")
-_WITH_RULES_ABROAD = ("it", "es")
+_HOME = frozenset({"ro", "md"})
+_WITH_RULES_ABROAD = frozenset({"it", "es"})
 
 
 def abroad_beside_home(text: str) -> str | None:
@@ -180,12 +180,9 @@ def abroad_beside_home(text: str) -> str | None:
     Italia, trebuie si in Romania?", "am lucrat 10 ani in Moldova si 8 in Italia, pensia?"): their answers cover
     the home country's side. For answering only, like `hinted`: it says what the question is about, not where the
     person is, so it is never stored (the stored country, and with it the hotline, never rests on it)."""
-    found = [p for p in places(text) if p.role in ("here", "in")]
-    abroad = {p.country for p in found if p.country not in _HOME}
-    if len(abroad) == 1 and len(found) > len([p for p in found if p.country in abroad]):
-        country = abroad.pop()
-        return country if country in _WITH_RULES_ABROAD else None
-    return None
+    named = {p.country for p in places(text) if p.role in ("here", "in")}
+    abroad = named - _HOME
+    return abroad.pop() if named & _HOME and len(abroad) == 1 and abroad <= _WITH_RULES_ABROAD else None
 
 
 def hinted(text: str, language: str | None = None) -> str | None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -26,10 +27,15 @@ from core.languages import fold
 DATA = Path(__file__).parent / "data"
 
 
+@cache
+def _countries() -> dict[str, Any]:
+    """knowledge/data/countries.yml, read once for the places and the system terms."""
+    return yaml.safe_load((DATA / "countries.yml").read_text(encoding="utf-8"))
+
+
 def _names() -> set[str]:
     found: set[str] = set()
-    countries = yaml.safe_load((DATA / "countries.yml").read_text(encoding="utf-8"))
-    for names in countries["places"].values():
+    for names in _countries()["places"].values():
         found.update(names)
     with (DATA / "centroids_approx.csv").open(encoding="utf-8") as f:
         found.update(row["name"] for row in csv.DictReader(f))
@@ -60,8 +66,7 @@ def place_names() -> frozenset[tuple[str, ...]]:
 @cache
 def system_terms() -> frozenset[tuple[str, ...]]:
     """Each name of one country's offices, forms and pay slips (countries.yml `hints`), as folded words."""
-    countries = yaml.safe_load((DATA / "countries.yml").read_text(encoding="utf-8"))
-    return frozenset(tuple(fold(str(term)).split()) for terms in countries["hints"].values() for term in terms)
+    return frozenset(tuple(fold(str(term)).split()) for terms in _countries()["hints"].values() for term in terms)
 
 
 @cache
